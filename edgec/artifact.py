@@ -1,0 +1,61 @@
+"""Artifact: what `edgec.compile` returns. Write the C, build it, run it, describe it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgec.backend.build import CompiledModel, build_shared
+from edgec.backend.c import CModelSource
+from edgec.backend.signature import MANIFEST
+from edgec.ir.graph import Graph
+from edgec.ops import base
+
+
+@dataclass
+class Artifact:
+    """A compiled model: the float graph as imported, the optimised graph and its C source."""
+
+    name: str
+    source_graph: Graph
+    graph: Graph
+    c: CModelSource
+    model_path: str | None = None
+    _built: dict = field(default_factory=dict, repr=False)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Writes every generated file into `out_dir` (created if needed); returns it."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for fname, text in sorted(self.c.files.items()):
+            (out / fname).write_text(text)
+        from edgec.inspect_model import layer_table
+        extra = {"memory": self.memory(), "macs": self.macs, "layers": layer_table(self)}
+        (out / MANIFEST).write_text(self.c.signature().to_json(extra))
+        return out
+
+    def build(self, cc: str = "gcc", opt: str = "-O2") -> CompiledModel:
+        """Compiles the C into a shared library (cached) and loads it through cffi."""
+        key = (cc, opt)
+        if key not in self._built:
+            self._built[key] = CompiledModel(self.c.signature(), build_shared(self.c.files, cc=cc, opt=opt))
+        return self._built[key]
+
+    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One inference through the C code."""
+        return self.build().run(feeds)
+
+    @property
+    def macs(self) -> int:
+        total = 0
+        for n in self.graph.nodes:
+            op = base.get(n.op)
+            if op.macs is not None:
+                total += int(op.macs(n.attrs, [v.type for v in n.inputs if v is not None], [v.type for v in n.outputs]))
+        return total
+
+    def memory(self) -> dict:
+        m = self.c.memory
+        return {"arena_bytes": m.arena_bytes, "arena_bytes_no_reuse": m.arena_bytes_no_reuse,
+                "weights_bytes": self.c.weights_bytes}

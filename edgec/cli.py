@@ -1,0 +1,149 @@
+"""Command line: argparse -> the Python API. Errors print one line and exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from edgec.errors import EdgecError
+
+EXIT_ERROR = 2
+EXIT_MISMATCH = 1
+
+
+def _shape_option(items: list[str] | None) -> dict[str, tuple[int, ...]]:
+    shapes = {}
+    for item in items or []:
+        name, sep, dims = item.rpartition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            shapes[name] = tuple(int(d) for d in dims.lower().split("x"))
+            if any(d <= 0 for d in shapes[name]):
+                raise ValueError
+        except ValueError:
+            raise EdgecError(f"--input-shape '{item}': expected NAME=AxBxC with positive integers") from None
+    return shapes
+
+
+def _write_json(path: str | None, report: dict) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+
+
+def cmd_compile(a) -> int:
+    import edgec
+    art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name)
+    out = art.write(a.output)
+    m = art.memory()
+    print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files: arena {m['arena_bytes']} B "
+          f"(no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, {art.macs} MACs")
+    return 0
+
+
+def cmd_run(a) -> int:
+    from edgec.backend.build import CompiledModel, build_shared
+    from edgec.backend.signature import Signature
+    from edgec.data import load_inputs, samples, save_outputs
+    d = Path(a.dir)
+    sig = Signature.load(d)
+    files = {p.name: p.read_text() for p in sorted(d.iterdir()) if p.suffix in (".c", ".h")}
+    model = CompiledModel(sig, build_shared(files))
+    batches = load_inputs(a.input, [(p.name, p.shape) for p in sig.inputs])
+    outs: dict[str, list] = {p.name: [] for p in sig.outputs}
+    for feed in samples(batches):
+        for k, v in model.run(feed).items():
+            outs[k].append(v)
+    save_outputs(a.output, outs)
+    print(f"ran {len(next(iter(outs.values())))} samples through {sig.name}; wrote {a.output}")
+    return 0
+
+
+def cmd_verify(a) -> int:
+    from edgec.report import format_table
+    from edgec.verify import verify
+    art, report = verify(a.model, a.data, _shape_option(a.input_shape), a.name, a.rtol, a.atol)
+    if a.out:
+        art.write(a.out)
+    print(f"{art.name}: {report['samples']} samples, C (gcc) vs {report['reference']}")
+    print(format_table(report["outputs"]))
+    m = report["memory"]
+    print(f"arena {m['arena_bytes']} B (no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, "
+          f"{report['macs']} MACs, {report['timing']['c_us_per_inference']} us/inference")
+    print("PASS" if report["passed"] else f"FAIL: outside rtol={a.rtol} atol={a.atol}")
+    _write_json(a.json, report)
+    return 0 if report["passed"] else EXIT_MISMATCH
+
+
+def cmd_inspect(a) -> int:
+    from edgec.inspect_model import format_layers, inspect_report
+    p = Path(a.target)
+    if p.is_dir():
+        report = json.loads((p / "edgec.json").read_text()) if (p / "edgec.json").is_file() else None
+        if report is None:
+            raise EdgecError(f"{p}: no edgec.json; is this a directory written by `edgec compile`?")
+    else:
+        import edgec
+        report = inspect_report(edgec.compile(str(p), input_shapes=_shape_option(a.input_shape)))
+        print(report["ir"])
+    print(format_layers(report["layers"]))
+    m = report["memory"]
+    print(f"arena {m['arena_bytes']} B (no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, "
+          f"{report['macs']} MACs")
+    _write_json(a.json, report)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="edgec", description="Compile trained models into verified C for microcontrollers.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    shape_help = "fix an input's shape, e.g. input=1x3x32x32 (repeatable)"
+
+    c = sub.add_parser("compile", help="compile MODEL to C in DIR")
+    c.add_argument("model")
+    c.add_argument("-o", "--output", required=True, metavar="DIR")
+    c.add_argument("--name", help="C prefix of the generated API")
+    c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
+    c.set_defaults(fn=cmd_compile)
+
+    r = sub.add_parser("run", help="build DIR's C with gcc and run every sample of IN.npz")
+    r.add_argument("dir")
+    r.add_argument("--input", required=True, metavar="IN.npz")
+    r.add_argument("--output", required=True, metavar="OUT.npz")
+    r.set_defaults(fn=cmd_run)
+
+    v = sub.add_parser("verify", help="compile, build, run and compare with the float reference")
+    v.add_argument("model")
+    v.add_argument("--data", required=True, metavar="IN.npz")
+    v.add_argument("--json", metavar="REPORT.json")
+    v.add_argument("--out", metavar="DIR", help="also write the generated C here")
+    v.add_argument("--name")
+    v.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
+    v.add_argument("--rtol", type=float, default=1e-3)
+    v.add_argument("--atol", type=float, default=1e-4)
+    v.set_defaults(fn=cmd_verify)
+
+    i = sub.add_parser("inspect", help="show the IR, layers, MACs and memory of MODEL or DIR")
+    i.add_argument("target", metavar="MODEL|DIR")
+    i.add_argument("--json", metavar="FILE")
+    i.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
+    i.set_defaults(fn=cmd_inspect)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except EdgecError as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        print(f"edgec: error: {first}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

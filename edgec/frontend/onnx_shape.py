@@ -1,0 +1,90 @@
+"""ONNX importers that only ever produce constants or aliases: Constant, ConstantOfShape, Shape,
+Size, Cast, CastLike and Range. Shapes are static in edgec, so shape arithmetic folds away here."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from edgec.frontend.importer import ImportContext, importer
+from edgec.ir.graph import DType
+from edgec.ops.base import NoAttrs
+
+_CONSTANT_ATTRS = ("value", "value_float", "value_floats", "value_int", "value_ints")
+
+
+@importer("Constant")
+def _constant(ctx: ImportContext, node) -> None:
+    for name in _CONSTANT_ATTRS:
+        v = ctx.attr(node, name)
+        if v is not None:
+            dtype = np.int64 if name.startswith("value_int") else None
+            ctx.bind(node, [ctx.const(np.asarray(v, dtype=dtype), node.output[0])])
+            return
+    kinds = [a.name for a in node.attribute]
+    raise ctx.unsupported(node, f"constant of kind {kinds[0] if kinds else 'none'}")
+
+
+@importer("ConstantOfShape")
+def _constant_of_shape(ctx, node):
+    shape = tuple(int(d) for d in np.asarray(ctx.const_input(node, 0, "shape")).reshape(-1))
+    value = ctx.attr(node, "value")
+    value = np.zeros(1, np.float32) if value is None else np.asarray(value).reshape(-1)
+    ctx.bind(node, [ctx.const(np.full(shape, value[0], dtype=value.dtype), node.output[0])])
+
+
+@importer("Shape")
+def _shape(ctx, node):
+    x = ctx.input(node, 0)
+    start, end = ctx.attr(node, "start", 0), ctx.attr(node, "end", None)
+    dims = np.asarray(x.shape[start:end], np.int64)
+    ctx.bind(node, [ctx.const(dims, node.output[0])])
+
+
+@importer("Size")
+def _size(ctx, node):
+    ctx.bind(node, [ctx.const(np.asarray(ctx.input(node, 0).type.size, np.int64), node.output[0])])
+
+
+def _np_type(ctx, node, onnx_type: int) -> np.dtype:
+    try:
+        return np.dtype(helper.tensor_dtype_to_np_dtype(onnx_type))
+    except (KeyError, TypeError, ValueError):
+        raise ctx.unsupported(node, f"cast to {onnx.TensorProto.DataType.Name(onnx_type)}") from None
+
+
+def _cast_to(ctx, node, target: np.dtype) -> None:
+    """Constants are converted now; at run time only casts that keep the edgec dtype are free."""
+    x = ctx.input(node, 0)
+    if target.kind in "OSU":
+        raise ctx.unsupported(node, f"cast to {target}")
+    if x.is_const:
+        data = np.asarray(x.data)
+        if target.kind == "f":
+            data = data.astype(target).astype(np.float32)  # round through e.g. float16
+        ctx.bind(node, [ctx.const(data.astype(target) if target.kind != "f" else data, node.output[0])])
+    elif DType.from_np(target) == x.type.dtype:
+        ctx.bind(node, ctx.emit("identity", [x], NoAttrs(), node.name))
+    else:
+        raise ctx.unsupported(node, f"run-time cast from {x.type.dtype.value} to {target}")
+
+
+@importer("Cast")
+def _cast(ctx, node):
+    _cast_to(ctx, node, _np_type(ctx, node, ctx.attr(node, "to")))
+
+
+@importer("CastLike")
+def _cast_like(ctx, node):
+    _cast_to(ctx, node, ctx.input(node, 1).type.dtype.np)
+
+
+@importer("Range")
+def _range(ctx, node):
+    start, limit, delta = (np.asarray(ctx.const_input(node, i, n)).reshape(()) for i, n in
+                           enumerate(("start", "limit", "delta")))
+    if delta == 0:
+        raise ctx.unsupported(node, "delta 0")
+    count = max(int(np.ceil((float(limit) - float(start)) / float(delta))), 0)
+    data = (start + np.arange(count, dtype=start.dtype) * delta).astype(start.dtype)
+    ctx.bind(node, [ctx.const(data, node.output[0])])

@@ -1,0 +1,155 @@
+"""Matrix products: "gemm" (fully connected, constant weights) and "matmul" (numpy batched).
+
+gemm: Y[M, N] = act(X[M, K] @ W[N, K]^T + bias[N]); W is TFLite's FULLY_CONNECTED layout. The C
+kernel reads W repacked at emit time into column blocks of FC_BLOCK outputs, [N/FC_BLOCK][K][FC_BLOCK]
+(N zero-padded), so one pass over K streams each weight exactly once per row of X while the
+innermost loop runs over FC_BLOCK contiguous outputs and vectorises without reassociating sums.
+
+matmul: numpy.matmul semantics (1-D operands promoted then squeezed, batch dims broadcast), with
+optional transposes of the last two dims of either operand (ONNX Gemm's transA/transB).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgec.errors import ShapeError
+from edgec.ir.graph import DType, TensorType
+from edgec.ops.base import Activation, OpDef, f32, register
+from edgec.ops.elementwise import MAX_RANK, act_c, apply_activation, broadcast_shape, broadcast_strides, collapse_dims
+
+FC_BLOCK = 16  # must equal EC_FC_BLOCK in runtime_c/include/ec_matmul.h
+
+
+@dataclass(frozen=True)
+class GemmAttrs:
+    act: Activation | None = None
+
+
+def _gemm_infer(attrs: GemmAttrs, types: list[TensorType]) -> list[TensorType]:
+    x, w = types[0], types[1]
+    if x.rank != 2 or w.rank != 2 or x.shape[1] != w.shape[1]:
+        raise ShapeError(f"gemm needs X [M, K] and W [N, K]; got {list(x.shape)} and {list(w.shape)}")
+    if len(types) > 2 and types[2].shape != (w.shape[0],):
+        raise ShapeError(f"gemm bias must be [{w.shape[0]}], got {list(types[2].shape)}")
+    return [TensorType((x.shape[0], w.shape[0]), x.dtype)]
+
+
+def _gemm_ref(attrs: GemmAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
+    y = f32(xs[0]) @ f32(xs[1]).T
+    if len(xs) > 2 and xs[2] is not None:
+        y = y + f32(xs[2])
+    return [apply_activation(attrs.act, f32(y))]
+
+
+def pack_fc_weights(w: np.ndarray) -> np.ndarray:
+    """W [N, K] -> [ceil(N / FC_BLOCK), K, FC_BLOCK], the extra outputs' weights zero."""
+    n, k = w.shape
+    blocks = -(-n // FC_BLOCK)
+    padded = np.zeros((blocks * FC_BLOCK, k), np.float32)
+    padded[:n] = w
+    return np.ascontiguousarray(padded.reshape(blocks, FC_BLOCK, k).transpose(0, 2, 1))
+
+
+def _gemm_emit(ctx, node) -> None:
+    x, w = node.inputs[0], node.inputs[1]
+    if not w.is_const or x.type.dtype != DType.F32:
+        raise ShapeError(f"node '{node.name}': the C gemm kernel needs float32 X and constant W")
+    m, k = x.shape
+    n = w.shape[0]
+    packed = ctx.const(pack_fc_weights(w.data), f"{w.name}_packed", DType.F32)
+    bias = ctx.ptr(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
+    p = ctx.struct("ec_fc_params", {"m": m, "k": k, "n": n, "act": act_c(node.attrs.act)}, "fc")
+    ctx.call("ec_fully_connected_f32", p, ctx.ptr(x), packed, bias, ctx.ptr(node.outputs[0]))
+
+
+def _gemm_macs(attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
+    return outs[0].size * ins[0].shape[1]
+
+
+register(OpDef("gemm", _gemm_infer, _gemm_ref, _gemm_emit, ("ec_fully_connected_f32",),
+               accepts_activation=True, macs=_gemm_macs))
+
+
+# -- batched matmul ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MatMulAttrs:
+    """trans_a/trans_b swap the last two dims of that operand first (it must have rank >= 2)."""
+
+    trans_a: bool = False
+    trans_b: bool = False
+
+
+def _logical(shape: tuple[int, ...], trans: bool, what: str) -> tuple[int, ...]:
+    if trans:
+        if len(shape) < 2:
+            raise ShapeError(f"matmul cannot transpose the 1-D operand {what}")
+        return shape[:-2] + (shape[-1], shape[-2])
+    if not shape:
+        raise ShapeError(f"matmul operand {what} is a scalar")
+    return shape
+
+
+def _mnk(attrs: MatMulAttrs, a: tuple[int, ...], b: tuple[int, ...]):
+    """(batch out shape, M, K, N, output shape) under numpy.matmul rules."""
+    la, lb = _logical(a, attrs.trans_a, "A"), _logical(b, attrs.trans_b, "B")
+    a2 = (1,) + la if len(la) == 1 else la
+    b2 = lb + (1,) if len(lb) == 1 else lb
+    if a2[-1] != b2[-2]:
+        raise ShapeError(f"matmul inner dims differ: {list(la)} @ {list(lb)}")
+    batch = broadcast_shape(a2[:-2], b2[:-2])
+    out = batch + ((a2[-2],) if len(la) > 1 else ()) + ((b2[-1],) if len(lb) > 1 else ())
+    return batch, a2[-2], a2[-1], b2[-1], out
+
+
+def _matmul_infer(attrs: MatMulAttrs, types: list[TensorType]) -> list[TensorType]:
+    *_, out = _mnk(attrs, types[0].shape, types[1].shape)
+    return [TensorType(out, types[0].dtype)]
+
+
+def _swap(x: np.ndarray, trans: bool) -> np.ndarray:
+    return np.swapaxes(x, -1, -2) if trans else x
+
+
+def _matmul_ref(attrs: MatMulAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
+    a, b = _swap(np.asarray(xs[0]), attrs.trans_a), _swap(np.asarray(xs[1]), attrs.trans_b)
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        return [f32(np.matmul(f32(a), f32(b)))]
+    return [np.matmul(a, b)]
+
+
+def _matrix_strides(shape: tuple[int, ...], trans: bool, is_a: bool) -> tuple[int, int]:
+    """(row, col) element strides of the logical A [M, K] or B [K, N] inside one stored matrix."""
+    if len(shape) == 1:
+        return (shape[0], 1) if is_a else (1, 1)
+    rows, cols = shape[-2], shape[-1]
+    return (1, cols) if trans else (cols, 1)
+
+
+def _matmul_emit(ctx, node) -> None:
+    a, b = node.inputs
+    attrs: MatMulAttrs = node.attrs
+    if a.type.dtype != DType.F32 or b.type.dtype != DType.F32:
+        raise ShapeError(f"node '{node.name}': the C matmul kernel is float32 only")
+    batch, m, k, n, _ = _mnk(attrs, a.shape, b.shape)
+    sa = [s * m * k for s in broadcast_strides(a.shape[:-2], batch)]
+    sb = [s * k * n for s in broadcast_strides(b.shape[:-2], batch)]
+    shape, sa, sb = collapse_dims(batch, sa, sb) if batch else ([1], [0], [0])
+    if len(shape) > MAX_RANK:
+        raise ShapeError(f"node '{node.name}': matmul needs {len(shape)} batch dims, max {MAX_RANK}")
+    pad = [0] * (MAX_RANK - len(shape))
+    (a_rs, a_cs), (b_rs, b_cs) = (_matrix_strides(a.shape, attrs.trans_a, True),
+                                  _matrix_strides(b.shape, attrs.trans_b, False))
+    p = ctx.struct("ec_matmul_params", {
+        "batch_rank": len(shape), "batch_shape": shape + pad, "a_strides": sa + pad, "b_strides": sb + pad,
+        "m": m, "k": k, "n": n, "a_row": a_rs, "a_col": a_cs, "b_row": b_rs, "b_col": b_cs}, "matmul")
+    ctx.call("ec_matmul_f32", p, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]))
+
+
+def _matmul_macs(attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
+    batch, m, k, n, _ = _mnk(attrs, ins[0].shape, ins[1].shape)
+    return int(np.prod(batch, dtype=np.int64)) * m * k * n
+
+
+register(OpDef("matmul", _matmul_infer, _matmul_ref, _matmul_emit, ("ec_matmul_f32",), macs=_matmul_macs))

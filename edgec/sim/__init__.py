@@ -1,0 +1,1 @@
+"""Numpy simulator of the IR."""

@@ -1,0 +1,13 @@
+/* edgec runtime: every float32 kernel's prototype and parameter struct. */
+#ifndef EC_KERNELS_H
+#define EC_KERNELS_H
+
+#include "ec_types.h"
+#include "ec_elementwise.h"
+#include "ec_conv.h"
+#include "ec_pool.h"
+#include "ec_matmul.h"
+#include "ec_movement.h"
+#include "ec_reduce.h"
+
+#endif /* EC_KERNELS_H */

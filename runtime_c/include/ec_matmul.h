@@ -1,0 +1,48 @@
+/* edgec runtime: matrix products (float32).
+ *
+ * ec_fully_connected_f32: Y[M, N] = act(X[M, K] @ W[N, K]^T + bias[N]) with W pre-packed by the
+ * compiler into column blocks: w[b][k][j] = W[b * EC_FC_BLOCK + j][k] for b < ceil(N / EC_FC_BLOCK),
+ * zero where b * EC_FC_BLOCK + j >= N. bias may be NULL (zero). Y must not alias X.
+ *
+ * ec_matmul_f32: numpy-style batched matmul Y[batch..., M, N] = A[batch..., M, K] @ B[batch..., K, N].
+ * Batch dims are broadcast through element strides (0 on a broadcast dim); the row/col strides
+ * address the logical A and B inside one stored matrix, so transposed operands need no copy.
+ * Y is dense and must not alias A or B. */
+#ifndef EC_MATMUL_H
+#define EC_MATMUL_H
+
+#include "ec_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Outputs per weight block; must equal FC_BLOCK in edgec/ops/matmul.py. */
+#define EC_FC_BLOCK 16
+
+typedef struct {
+    int32_t m;      /* rows of X and Y */
+    int32_t k;      /* inner dim */
+    int32_t n;      /* outputs per row */
+    ec_act_f32 act; /* fused activation (EC_PW_NONE for none) */
+} ec_fc_params;
+
+void ec_fully_connected_f32(const ec_fc_params *p, const float *x, const float *w_packed,
+                            const float *bias, float *y);
+
+typedef struct {
+    int32_t batch_rank;               /* >= 1; a plain matmul has batch_shape {1} */
+    int32_t batch_shape[EC_MAX_RANK];
+    int32_t a_strides[EC_MAX_RANK];   /* element offset between A matrices per batch index */
+    int32_t b_strides[EC_MAX_RANK];
+    int32_t m, k, n;
+    int32_t a_row, a_col;             /* A(i, kk) = a[i * a_row + kk * a_col] */
+    int32_t b_row, b_col;             /* B(kk, j) = b[kk * b_row + j * b_col] */
+} ec_matmul_params;
+
+void ec_matmul_f32(const ec_matmul_params *p, const float *a, const float *b, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EC_MATMUL_H */
