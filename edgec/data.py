@@ -39,7 +39,7 @@ def load_inputs(path: str, inputs: Sequence[tuple[str, tuple[int, ...]]]) -> dic
         arrays = {inputs[0][0]: next(iter(arrays.values()))}
     missing = [n for n, _ in inputs if n not in arrays]
     if missing:
-        raise DataError(f"{path}: no array for input(s) {', '.join(missing)} (file has: {', '.join(arrays) or 'nothing'})")
+        raise DataError(f"{path}: no array for input(s) {', '.join(repr(m) for m in missing)} (file has: {', '.join(arrays) or 'nothing'})")
     batches = {n: _as_batch(n, arrays[n], s, path) for n, s in inputs}
     counts = {b.shape[0] for b in batches.values()}
     if len(counts) != 1:

@@ -19,7 +19,7 @@ import numpy as np
 from edgec.backend.signature import Signature
 from edgec.errors import BuildError, DataError
 
-WARN_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+WARN_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wvla"]
 
 
 def default_cache_dir() -> Path:

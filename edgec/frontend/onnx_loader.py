@@ -95,6 +95,11 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
         arr = numpy_helper.to_array(t)
         ctx.values[t.name] = ctx.const(arr, t.name)
         ctx.mark_named(ctx.values[t.name])
+    graph_inputs = [vi.name for vi in g.input if vi.name not in ctx.values]
+    unknown = set(overrides) - set(graph_inputs)
+    if unknown:
+        raise ShapeError(f"--input-shape names no model input: {', '.join(sorted(unknown))} "
+                         f"(inputs: {', '.join(graph_inputs)})")
     inputs = []
     for vi in g.input:
         if vi.name in ctx.values:
@@ -103,10 +108,6 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
         ctx.values[vi.name] = v
         ctx.mark_named(v)
         inputs.append(v)
-    unknown = set(overrides) - {v.name for v in inputs}
-    if unknown:
-        raise ShapeError(f"--input-shape names no model input: {', '.join(sorted(unknown))} "
-                         f"(inputs: {', '.join(v.name for v in inputs)})")
     for node in g.node:
         if node.domain not in ("", "ai.onnx"):
             raise UnsupportedOpError(f"{node.domain}.{node.op_type}", node.name or node.output[0],

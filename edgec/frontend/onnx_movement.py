@@ -82,6 +82,10 @@ def _unsqueeze(ctx, node):
 @importer("Identity", "Dropout")
 def _identity(ctx, node):
     x = ctx.input(node, 0)
+    if node.op_type == "Dropout":
+        training = ctx.const_input(node, 2, "training_mode")
+        if training is not None and bool(np.asarray(training).reshape(-1)[0]):
+            raise ctx.unsupported(node, "training_mode is true")
     out = [ctx.emit("identity", [x], NoAttrs(), node.name)[0]]
     if len(node.output) > 1 and node.output[1]:
         out.append(ctx.const(np.ones(x.shape, np.bool_), node.output[1]))

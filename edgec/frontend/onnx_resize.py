@@ -18,7 +18,7 @@ COORD_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "alig
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
-def _snap_ties(coords: np.ndarray, ulps: int = 8) -> np.ndarray:
+def _snap_ties(coords: np.ndarray, ulps: int = 16) -> np.ndarray:
     """Coordinates a few float32 ulps from k + 0.5 become k + 0.5: onnxruntime lands exactly on
     those ties for half_pixel_symmetric, where the symmetric formula makes them exact in theory."""
     tie = np.floor(coords) + F32(0.5)

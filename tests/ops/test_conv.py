@@ -298,3 +298,13 @@ def test_conv_c_vgg_sized_layer_matches_onnxruntime():
     from edgec.testing import check_onnx
     m = _conv_model((1, 64, 56, 56), (64, 64, 3, 3), pads=(1, 1, 1, 1))
     check_onnx(m, random_feeds(m), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("op,w_shape,group", [("Conv", (64, 64, 3, 3), 1), ("Conv", (512, 1, 3, 3), 512),
+                                              ("ConvTranspose", (64, 64, 3, 3), 1)])
+def test_conv_c_with_single_value_weight_filled_at_run_time_matches_onnxruntime(op, w_shape, group):
+    from edgec.testing import check_onnx
+    w = np.full(w_shape, 0.01, np.float32)   # >= 4096 equal elements: the C fills it at run time
+    in_c = w_shape[0] if op == "ConvTranspose" else w_shape[1] * group
+    m = single_node_model(op, {"x": (1, in_c, 6, 7), "w": w}, group=group, pads=(1, 1, 1, 1))
+    check_onnx(m, random_feeds(m), rtol=1e-4, atol=1e-5)
