@@ -13,6 +13,7 @@ import numpy as np
 from edgec.backend.cformat import c_value
 from edgec.backend.names import NameTable, c_comment
 from edgec.backend.plan import MemoryPlan
+from edgec.errors import UnsupportedOpError
 from edgec.ir.graph import DType, Graph, Node, Value
 
 
@@ -97,6 +98,9 @@ class EmitContext:
         """
         if id(v) in self.splats:
             return self.ptr(v)
+        if not v.is_const:
+            n = self.node
+            raise UnsupportedOpError(n.op, n.name, f"input '{v.name}' is computed at run time; the C kernel needs a constant")
         return self.const(prepare(v.data), hint, dtype)
 
     def ints(self, values, hint: str = "idx", ctype: str = "int32_t") -> str:
@@ -116,6 +120,7 @@ class EmitContext:
 
     # -- calls -------------------------------------------------------------------------------
     def begin(self, node: Node) -> None:
+        self.node = node
         self.steps.append(Step(c_comment(f"{node.op} {node.name}")))
 
     def call(self, fn: str, *args: str) -> None:

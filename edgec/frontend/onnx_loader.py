@@ -53,10 +53,14 @@ def normalise(model: onnx.ModelProto) -> onnx.ModelProto:
     if model.functions:
         model = onnx.inliner.inline_local_functions(model)
     if default_opset(model) < MIN_OPSET:
+        legacy_resize = default_opset(model) < 11
         try:
             model = onnx.version_converter.convert_version(model, MIN_OPSET)
         except Exception as e:
             raise ModelLoadError(f"cannot convert opset {default_opset(model)} to {MIN_OPSET}: {str(e)[:200]}") from None
+        if legacy_resize:
+            from edgec.frontend.onnx_resize import restore_legacy_resize
+            restore_legacy_resize(model)
     return model
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgec.errors import ShapeError
+from edgec.frontend import onnx_resize, onnx_shape  # noqa: F401  (registers their importers)
 from edgec.frontend.importer import ImportContext, importer
 from edgec.ir.graph import DType
 from edgec.ops.base import NoAttrs
@@ -165,7 +166,7 @@ def _split(ctx, node):
     outs, begin = [], 0
     for k, size in enumerate(split_sizes(ctx, node, x.shape[axis])):
         attrs = slice_attrs(x.shape, [begin], [begin + size], [axis], [1])
-        outs.append(ctx.emit("slice", [x], attrs, f"{node.name}_{k}")[0])
+        outs.append(ctx.emit("slice", [x], attrs, f"{node.name or node.output[0]}_{k}")[0])
         begin += size
     ctx.bind(node, outs)
 
@@ -224,6 +225,3 @@ def _expand(ctx, node):
         ctx.bind(node, ctx.emit("identity", [x], NoAttrs(), node.name))
         return
     ctx.bind(node, ctx.emit("expand", [x], ExpandAttrs(out), node.name))
-
-
-from edgec.frontend import onnx_shape, onnx_resize  # noqa: E402,F401  (register their importers)

@@ -149,15 +149,17 @@ def _batch_norm(ctx: ImportContext, node) -> None:
     ctx.bind(node, [y])
 
 
-def _normalise(ctx: ImportContext, x: Value, axes: tuple[int, ...], eps: float, name: str) -> Value:
-    """(x - mean) / sqrt(var + eps) over `axes` (two-pass variance, keepdims shapes)."""
+def _normalise(ctx: ImportContext, x: Value, axes: tuple[int, ...], eps: float,
+               name: str) -> tuple[Value, Value, Value]:
+    """((x - mean) / std, mean, std) with std = sqrt(var + eps) over `axes` (two-pass variance;
+    mean and std have keepdims shapes)."""
     m = ctx.emit("reduce", [x], ReduceAttrs("mean", axes, True), f"{name}_mean")[0]
     d = ctx.emit("sub", [x, m], BinaryAttrs(), f"{name}_center")[0]
     sq = ctx.emit("mul", [d, d], BinaryAttrs(), f"{name}_square")[0]
     v = ctx.emit("reduce", [sq], ReduceAttrs("mean", axes, True), f"{name}_var")[0]
     v = ctx.emit("affine", [v], PointwiseAttrs(1.0, eps), f"{name}_var_eps")[0]
     sd = ctx.emit("sqrt", [v], PointwiseAttrs(), f"{name}_std")[0]
-    return ctx.emit("div", [d, sd], BinaryAttrs(), f"{name}_norm")[0]
+    return ctx.emit("div", [d, sd], BinaryAttrs(), f"{name}_norm")[0], m, sd
 
 
 @importer("InstanceNormalization")
@@ -168,7 +170,7 @@ def _instance_norm(ctx: ImportContext, node) -> None:
         raise ctx.unsupported(node, f"input rank {x.type.rank} (needs N, C, spatial...)")
     scale, bias = _channel_params(ctx, node, x, [1, 2], ["scale", "B"])
     eps = float(ctx.attr(node, "epsilon", 1e-5))
-    y = _normalise(ctx, x, tuple(range(2, x.type.rank)), eps, name)
+    y = _normalise(ctx, x, tuple(range(2, x.type.rank)), eps, name)[0]
     rank = x.type.rank
     y = ctx.emit("mul", [y, _channel_const(ctx, scale, rank, f"{name}_scale_w")], BinaryAttrs(), f"{name}_scale")[0]
     y = ctx.emit("add", [y, _channel_const(ctx, bias, rank, f"{name}_shift_w")], BinaryAttrs(), name)[0]
@@ -177,18 +179,22 @@ def _instance_norm(ctx: ImportContext, node) -> None:
 
 @importer("LayerNormalization")
 def _layer_norm(ctx: ImportContext, node) -> None:
-    """Normalisation over axes [axis, rank); Scale and B broadcast against the trailing dims."""
+    """Normalisation over axes [axis, rank); Scale and B broadcast against the trailing dims.
+
+    The optional Mean and InvStdDev outputs have keepdims shapes; stash_type is float32 here.
+    """
     x, name = ctx.input(node, 0), _name(node)
-    if any(node.output[1:]):
-        raise ctx.unsupported(node, "Mean / InvStdDev outputs")
     rank = x.type.rank
     axis = ctx.attr(node, "axis", -1)
     if not -rank <= axis < rank:
         raise ctx.unsupported(node, f"axis {axis} out of range for rank {rank}")
     axes = tuple(range(axis % rank, rank))
-    y = _normalise(ctx, x, axes, float(ctx.attr(node, "epsilon", 1e-5)), name)
+    y, mean, sd = _normalise(ctx, x, axes, float(ctx.attr(node, "epsilon", 1e-5)), name)
     scale, bias = ctx.input(node, 1), ctx.input(node, 2)
     y = ctx.emit("mul", [y, scale], BinaryAttrs(), f"{name}_scale" if bias is not None else name)[0]
     if bias is not None:
         y = ctx.emit("add", [y, bias], BinaryAttrs(), name)[0]
-    ctx.bind(node, [y])
+    outs = [y, mean]
+    if len(node.output) > 2 and node.output[2]:
+        outs.append(ctx.emit("reciprocal", [sd], PointwiseAttrs(), f"{name}_inv_std")[0])
+    ctx.bind(node, outs)

@@ -8,6 +8,8 @@ half_pixel_symmetric adds its offset in float64 and snaps near-ties."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
+from onnx import helper, numpy_helper
 
 from edgec.frontend.importer import ImportContext, importer
 from edgec.ops.movement_index import ResizeAttrs, norm_axis
@@ -115,6 +117,27 @@ def _resize_tables(ctx, node, shape, scales, sizes, roi) -> ResizeAttrs:
         coords = source_coords(mode, n, out[d], scale[d], full_roi[d], sizes is not None)
         index.append(tuple(int(i) for i in nearest_index(coords, nearest_mode, n, mode == "tf_crop_and_resize")))
     return ResizeAttrs(tuple(index), float(ctx.attr(node, "extrapolation_value", 0.0)))
+
+
+def restore_legacy_resize(model: onnx.ModelProto) -> None:
+    """Gives converted pre-opset-11 Upsample/Resize nodes their old meaning back, in place.
+
+    Before opset 11 nearest resize used asymmetric coordinates and onnxruntime rounds them down
+    when upsampling and up when downsampling; onnx's version converter leaves the opset-11
+    defaults (half_pixel, round_prefer_floor) instead. A node mixing up- and downsampling dims
+    gets "floor".
+    """
+    consts = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    for n in model.graph.node:
+        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
+            consts[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    for n in model.graph.node:
+        if n.op_type != "Resize" or any(a.name == "coordinate_transformation_mode" for a in n.attribute):
+            continue
+        scales = consts.get(n.input[2]) if len(n.input) > 2 else None
+        down = scales is not None and np.all(scales <= 1) and np.any(scales < 1)
+        n.attribute.extend([helper.make_attribute("coordinate_transformation_mode", "asymmetric"),
+                            helper.make_attribute("nearest_mode", "ceil" if down else "floor")])
 
 
 def _optional(ctx, node, i: int, what: str):

@@ -10,6 +10,7 @@ from edgec.frontend.importer import ImportContext, importer
 from edgec.ir.graph import DType
 from edgec.ops.base import NoAttrs
 
+_IEEE_FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _CONSTANT_ATTRS = ("value", "value_float", "value_floats", "value_int", "value_ints")
 
 
@@ -54,16 +55,19 @@ def _np_type(ctx, node, onnx_type: int) -> np.dtype:
 
 
 def _cast_to(ctx, node, target: np.dtype) -> None:
-    """Constants are converted now; at run time only casts that keep the edgec dtype are free."""
+    """Constants are converted now; at run time only casts that keep the edgec dtype are free
+    (float to float16/double is computed in float32, like every float in edgec)."""
     x = ctx.input(node, 0)
-    if target.kind in "OSU":
+    try:
+        dtype = DType.from_np(target)
+    except TypeError:
+        dtype = None
+    if dtype is None or (target.kind == "f" and target not in _IEEE_FLOATS):
         raise ctx.unsupported(node, f"cast to {target}")
     if x.is_const:
-        data = np.asarray(x.data)
-        if target.kind == "f":
-            data = data.astype(target).astype(np.float32)  # round through e.g. float16
-        ctx.bind(node, [ctx.const(data.astype(target) if target.kind != "f" else data, node.output[0])])
-    elif DType.from_np(target) == x.type.dtype:
+        data = np.asarray(x.data).astype(target)  # rounds through e.g. float16, truncates to int
+        ctx.bind(node, [ctx.const(data.astype(dtype.np), node.output[0])])
+    elif dtype == x.type.dtype:
         ctx.bind(node, ctx.emit("identity", [x], NoAttrs(), node.name))
     else:
         raise ctx.unsupported(node, f"run-time cast from {x.type.dtype.value} to {target}")
@@ -85,6 +89,10 @@ def _range(ctx, node):
                            enumerate(("start", "limit", "delta")))
     if delta == 0:
         raise ctx.unsupported(node, "delta 0")
+    try:
+        DType.from_np(start.dtype)
+    except TypeError:
+        raise ctx.unsupported(node, f"type {start.dtype}") from None
     count = max(int(np.ceil((float(limit) - float(start)) / float(delta))), 0)
     data = (start + np.arange(count, dtype=start.dtype) * delta).astype(start.dtype)
     ctx.bind(node, [ctx.const(data, node.output[0])])

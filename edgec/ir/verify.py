@@ -46,9 +46,14 @@ def _first_problem(g: Graph) -> str:
     return ""
 
 
+def _registry() -> dict:
+    """The op table; imported late because `ir` must not depend on `ops` at import time."""
+    from edgec.ops import REGISTRY
+    return REGISTRY
+
+
 def _node_problem(node: Node, defined: set[int]) -> str:
-    from edgec.ops.base import REGISTRY  # ir must not import ops at module load
-    opdef = REGISTRY.get(node.op)
+    opdef = _registry().get(node.op)
     if opdef is None:
         return f"op '{node.op}' is not registered"
     for i, v in enumerate(node.inputs):
@@ -85,8 +90,8 @@ def _type_problem(node: Node, opdef) -> str:
             return f"output '{v.name}' has type {v.type}, its shape rule gives {t}"
     act = getattr(node.attrs, "act", None)
     if act is not None:
-        from edgec.ops.base import REGISTRY
-        if act.kind not in REGISTRY or not REGISTRY[act.kind].activation:
+        registry = _registry()
+        if act.kind not in registry or not registry[act.kind].activation:
             return f"fused activation '{act.kind}' is not an activation op"
     return ""
 

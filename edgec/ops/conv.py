@@ -193,15 +193,9 @@ def _require_nhwc(node) -> None:
 
 
 def _kernel_weight(ctx, node, reorder: Callable[[np.ndarray], np.ndarray]) -> str:
-    """C expression of the weight in the kernel's order: a reordered constant, or as it is when
-    the back end fills it at run time with one value (then every order reads the same)."""
+    """C expression of the weight in the kernel's order (see EmitContext.prepared)."""
     w = node.inputs[1]
-    if w.is_const:
-        return ctx.const(reorder(w.data), f"{w.name}_k")
-    producer = ctx.g.producers().get(w)
-    if producer is not None and producer.op == "fill":
-        return ctx.ptr(w)
-    raise EdgecError(f"node '{node.name}': the C {node.op} kernel needs a constant weight")
+    return ctx.prepared(w, reorder, f"{w.name}_k")
 
 
 def _bias_ptr(ctx, node) -> str:

@@ -1,9 +1,10 @@
 """Matrix products: "gemm" (fully connected, constant weights) and "matmul" (numpy batched).
 
 gemm: Y[M, N] = act(X[M, K] @ W[N, K]^T + bias[N]); W is TFLite's FULLY_CONNECTED layout. The C
-kernel reads W repacked at emit time into column blocks of FC_BLOCK outputs, [N/FC_BLOCK][K][FC_BLOCK]
-(N zero-padded), so one pass over K streams each weight exactly once per row of X while the
-innermost loop runs over FC_BLOCK contiguous outputs and vectorises without reassociating sums.
+kernel reads W repacked at emit time into blocks of FC_BLOCK outputs, each stored [K][FC_BLOCK]
+(the last block may be narrower), so one pass over K streams each weight exactly once per row of
+X while the innermost loop runs over FC_BLOCK contiguous outputs and vectorises without
+reassociating sums.
 
 matmul: numpy.matmul semantics (1-D operands promoted then squeezed, batch dims broadcast), with
 optional transposes of the last two dims of either operand (ONNX Gemm's transA/transB).
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgec.errors import ShapeError
+from edgec.errors import ShapeError, UnsupportedOpError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import Activation, OpDef, f32, register
 from edgec.ops.elementwise import MAX_RANK, act_c, apply_activation, broadcast_shape, broadcast_strides, collapse_dims
@@ -24,6 +25,8 @@ FC_BLOCK = 16  # must equal EC_FC_BLOCK in runtime_c/include/ec_matmul.h
 
 @dataclass(frozen=True)
 class GemmAttrs:
+    """act: the fused activation applied to X @ W^T + bias (None: identity)."""
+
     act: Activation | None = None
 
 
@@ -44,24 +47,31 @@ def _gemm_ref(attrs: GemmAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def pack_fc_weights(w: np.ndarray) -> np.ndarray:
-    """W [N, K] -> [ceil(N / FC_BLOCK), K, FC_BLOCK], the extra outputs' weights zero."""
+    """W [N, K] -> flat blocks of FC_BLOCK outputs, each [K, width] (the last may be narrower)."""
     n, k = w.shape
-    blocks = -(-n // FC_BLOCK)
-    padded = np.zeros((blocks * FC_BLOCK, k), np.float32)
-    padded[:n] = w
-    return np.ascontiguousarray(padded.reshape(blocks, FC_BLOCK, k).transpose(0, 2, 1))
+    blocks = [w[n0:n0 + FC_BLOCK].T.reshape(-1) for n0 in range(0, n, FC_BLOCK)]
+    return np.concatenate(blocks).astype(np.float32) if blocks else np.zeros(0, np.float32)
+
+
+def _require_f32(node) -> None:
+    for v in node.inputs:
+        if v is not None and v.type.dtype != DType.F32:
+            raise UnsupportedOpError(node.op, node.name, f"{v.type.dtype.value} input: the C kernel is float32 only")
+
+
+def _packed_weight(ctx, node) -> str:
+    """C expression of W in the kernel's order (see EmitContext.prepared)."""
+    w = node.inputs[1]
+    return ctx.prepared(w, pack_fc_weights, f"{w.name}_packed", DType.F32)
 
 
 def _gemm_emit(ctx, node) -> None:
-    x, w = node.inputs[0], node.inputs[1]
-    if not w.is_const or x.type.dtype != DType.F32:
-        raise ShapeError(f"node '{node.name}': the C gemm kernel needs float32 X and constant W")
+    x, y = node.inputs[0], node.outputs[0]
+    _require_f32(node)
     m, k = x.shape
-    n = w.shape[0]
-    packed = ctx.const(pack_fc_weights(w.data), f"{w.name}_packed", DType.F32)
     bias = ctx.ptr(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
-    p = ctx.struct("ec_fc_params", {"m": m, "k": k, "n": n, "act": act_c(node.attrs.act)}, "fc")
-    ctx.call("ec_fully_connected_f32", p, ctx.ptr(x), packed, bias, ctx.ptr(node.outputs[0]))
+    p = ctx.struct("ec_fc_params", {"m": m, "k": k, "n": y.shape[1], "act": act_c(node.attrs.act)}, "fc")
+    ctx.call("ec_fully_connected_f32", p, ctx.ptr(x), _packed_weight(ctx, node), bias, ctx.ptr(y))
 
 
 def _gemm_macs(attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
@@ -130,8 +140,7 @@ def _matrix_strides(shape: tuple[int, ...], trans: bool, is_a: bool) -> tuple[in
 def _matmul_emit(ctx, node) -> None:
     a, b = node.inputs
     attrs: MatMulAttrs = node.attrs
-    if a.type.dtype != DType.F32 or b.type.dtype != DType.F32:
-        raise ShapeError(f"node '{node.name}': the C matmul kernel is float32 only")
+    _require_f32(node)
     batch, m, k, n, _ = _mnk(attrs, a.shape, b.shape)
     sa = [s * m * k for s in broadcast_strides(a.shape[:-2], batch)]
     sb = [s * k * n for s in broadcast_strides(b.shape[:-2], batch)]

@@ -1,8 +1,8 @@
-"""Data-movement ops: identity, copy, fill, reshape, transpose, concat.
+"""Data-movement ops: identity, copy, fill, reshape, transpose, concat and gather.
 
 None of them computes; they move elements. Refs work on any dtype (int64 too) because the
-importer folds shape arithmetic (Shape -> Gather -> Concat -> Reshape) with them. The index-table
-machinery shared with slice/pad/tile/expand/resize/gather lives in `movement_index`.
+importer folds shape arithmetic (Shape -> Gather -> Concat -> Reshape) with them. Transpose runs
+on the separable-remap kernel that `movement_index` (slice, pad, tile, expand, resize) defines.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Index-table movement: slice, pad, tile, expand, resize (nearest) and gather.
+"""Index-table movement: slice, pad, tile, expand and resize (nearest).
 
-Every op here except gather is a *separable remap*: output element (i_0, .., i_r) reads input
-element offset sum_d table_d[i_d], or a fill value where some table entry is -1 (padding,
-extrapolation). The compiler builds the per-dim tables (and transpose's, in `movement`), merges
-dims that stay contiguous, and one C kernel, ec_remap_f32, runs them all.
+Every op here is a *separable remap*: output element (i_0, .., i_r) reads input element offset
+sum_d table_d[i_d], or a fill value where some table entry is -1 (padding, extrapolation). The
+compiler builds the per-dim tables (and transpose's, in `movement`), turns arithmetic ones into
+strides (only pad, tile and resize dims keep a table in flash), merges dims that stay
+contiguous, and one C kernel, ec_remap_f32, runs them all. Gather has its own kernel.
 """
 from __future__ import annotations
 
@@ -50,31 +51,45 @@ def tables_for(in_shape: tuple[int, ...], index: list[tuple[int | None, np.ndarr
 
 def _step(t: np.ndarray) -> int | None:
     """The constant step of an arithmetic table without fill entries (None if not one)."""
-    if len(t) < 2 or (t < 0).any():
+    if (t < 0).any():
         return None
+    if len(t) == 1:
+        return 0
     d = np.diff(t)
     return int(d[0]) if (d == d[0]).all() else None
 
 
-def collapse_tables(tables: list[np.ndarray]) -> list[np.ndarray]:
-    """Drops size-1 dims and merges neighbours whose offsets stay arithmetic (fewer C loops)."""
-    shift, kept = 0, []
+@dataclass
+class RemapDim:
+    """One output dim of a remap: affine (offset i * stride) or looked up in `table`."""
+
+    n: int
+    stride: int = 0
+    table: np.ndarray | None = None
+
+
+def plan_remap(tables: list[np.ndarray]) -> tuple[int, list[RemapDim]]:
+    """(base offset, dims): arithmetic tables become strides and fold their start into the base;
+    size-1 dims go; neighbouring affine dims that stay contiguous merge (fewer C loops)."""
+    base, dims = 0, []
     for t in tables:
-        if len(t) == 1 and t[0] >= 0:
-            shift += int(t[0])
+        t = np.asarray(t, np.int64)
+        step = _step(t)
+        if step is None:
+            dims.append(RemapDim(len(t), 0, t))
+        elif len(t) > 1:
+            base += int(t[0])
+            dims.append(RemapDim(len(t), step))
         else:
-            kept.append(np.asarray(t, np.int64))
-    if not kept:
-        return [np.array([shift], np.int64)]
-    kept[0] = np.where(kept[0] >= 0, kept[0] + shift, -1)
-    merged = [kept[0]]
-    for t in kept[1:]:
-        prev, sp, sc = merged[-1], _step(merged[-1]), _step(t)
-        if sp is not None and sc is not None and sp == sc * len(t):
-            merged[-1] = prev[0] + t[0] + np.arange(len(prev) * len(t), dtype=np.int64) * sc
+            base += int(t[0])
+    merged: list[RemapDim] = []
+    for d in dims:
+        prev = merged[-1] if merged else None
+        if prev is not None and prev.table is None and d.table is None and prev.stride == d.stride * d.n:
+            merged[-1] = RemapDim(prev.n * d.n, d.stride)
         else:
-            merged.append(t)
-    return merged
+            merged.append(d)
+    return base, merged or [RemapDim(1, 0)]
 
 
 def emit_remap(ctx, node, tables: list[np.ndarray], value: float = 0.0) -> None:
@@ -82,24 +97,25 @@ def emit_remap(ctx, node, tables: list[np.ndarray], value: float = 0.0) -> None:
     out = node.outputs[0]
     if out.type.size == 0:
         return
-    tables = collapse_tables(tables)
-    if len(tables) > MAX_RANK:
-        raise UnsupportedOpError(node.op, node.name, f"needs {len(tables)} dims after merging, max {MAX_RANK}")
-    padded = any((t < 0).any() for t in tables)
+    base, dims = plan_remap(tables)
+    if len(dims) > MAX_RANK:
+        raise UnsupportedOpError(node.op, node.name, f"needs {len(dims)} dims after merging, max {MAX_RANK}")
+    looked_up = [d.table for d in dims if d.table is not None]
+    padded = any((t < 0).any() for t in looked_up)
     if padded and value != 0.0 and out.type.dtype != DType.F32:
         raise UnsupportedOpError(node.op, node.name, f"non-zero fill value for {out.type.dtype.value} data")
-    flat = np.concatenate(tables)
-    if flat.max(initial=0) >= 2 ** 31:
+    if node.inputs[0].type.size >= 2 ** 31:
         raise UnsupportedOpError(node.op, node.name, "input too large for 32-bit offsets")
-    starts = np.cumsum([0] + [len(t) for t in tables[:-1]]).tolist()
-    last = tables[-1]
-    run = (len(last) == 1 and last[0] >= 0) or _step(last) == 1
-    pad = [0] * (MAX_RANK - len(tables))
+    starts, at = [], 0
+    for d in dims:
+        starts.append(-1 if d.table is None else at)
+        at += 0 if d.table is None else d.n
+    fill = [0] * (MAX_RANK - len(dims))
     p = ctx.struct("ec_remap_params", {
-        "rank": len(tables), "shape": [len(t) for t in tables] + pad, "map_start": starts + pad,
-        "elem_size": out.type.dtype.itemsize, "inner_run": int(run), "padded": int(padded),
+        "rank": len(dims), "shape": [d.n for d in dims] + fill, "stride": [d.stride for d in dims] + fill,
+        "map_start": starts + fill, "offset": base, "elem_size": out.type.dtype.itemsize,
         "value": float(value)}, node.op)
-    maps = ctx.ints(flat.astype(np.int32), f"{node.name}_map")
+    maps = ctx.ints(np.concatenate(looked_up).astype(np.int32), f"{node.name}_map") if looked_up else "NULL"
     ctx.call("ec_remap_f32", p, maps, ctx.ptr(node.inputs[0]), ctx.ptr(out))
 
 
@@ -166,12 +182,13 @@ register(OpDef("slice", _slice_infer, _slice_ref, _slice_emit, ("ec_remap_f32",)
 
 
 # -- pad -----------------------------------------------------------------------------------------
-PAD_MODES = ("constant", "reflect", "edge")
+PAD_MODES = ("constant", "reflect", "edge", "wrap")
 
 
 @dataclass(frozen=True)
 class PadAttrs:
-    """pads = (begin_0, .., begin_r-1, end_0, .., end_r-1), negative crops; mode in PAD_MODES."""
+    """pads = (begin_0, .., begin_r-1, end_0, .., end_r-1), negative crops; mode in PAD_MODES
+    (reflect mirrors without repeating the edge, like numpy; wrap is periodic)."""
 
     pads: tuple[int, ...]
     mode: str = "constant"
@@ -179,15 +196,24 @@ class PadAttrs:
 
 
 def pad_index(n: int, begin: int, end: int, mode: str) -> np.ndarray:
-    """Input index of each output index along one dim (-1: the constant value)."""
-    j = np.arange(-begin, n + end, dtype=np.int64)
+    """Input index of each output index along one dim (-1: the constant value).
+
+    Negative pads crop first; the other side is then padded from the cropped range.
+    """
+    lo = max(-begin, 0)
+    m = n - lo - max(-end, 0)
+    j = np.arange(-max(begin, 0), m + max(end, 0), dtype=np.int64)
     if mode == "constant":
-        return np.where((j >= 0) & (j < n), j, -1)
-    if mode == "edge" or n == 1:
-        return np.clip(j, 0, n - 1)
-    period = 2 * (n - 1)
-    j = np.abs(j) % period
-    return np.where(j >= n, period - j, j)
+        idx = np.where((j >= 0) & (j < m), j, -1)
+    elif mode == "wrap":
+        idx = j % m
+    elif mode == "edge" or m == 1:
+        idx = np.clip(j, 0, m - 1)
+    else:
+        period = 2 * (m - 1)
+        j = np.abs(j) % period
+        idx = np.where(j >= m, period - j, j)
+    return np.where(idx < 0, -1, idx + lo)
 
 
 def _pad_infer(attrs: PadAttrs, types):

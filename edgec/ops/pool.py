@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgec.errors import ShapeError
+from edgec.errors import ShapeError, UnsupportedOpError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, f32, register
 
@@ -116,7 +116,7 @@ def _pool_ref(is_max: bool):
     return ref
 
 
-def to_channels_last(node) -> tuple[object, list]:
+def channels_last_layout(node) -> tuple[object, list]:
     """`layout` hook of ops whose only layout-dependent attribute is `channels_last`."""
     return dataclasses.replace(node.attrs, channels_last=True), list(node.inputs)
 
@@ -124,8 +124,9 @@ def to_channels_last(node) -> tuple[object, list]:
 def _require_nhwc(node, what: str) -> None:
     if not node.attrs.channels_last:
         raise ShapeError(f"node '{node.name}': the C {what} kernel needs NHWC (run the layout pass)")
-    if node.inputs[0].type.dtype != DType.F32:
-        raise ShapeError(f"node '{node.name}': the C {what} kernel is float32 only")
+    dtype = node.inputs[0].type.dtype
+    if dtype != DType.F32:
+        raise UnsupportedOpError(node.op, node.name, f"{dtype.value} input: the C kernel is float32 only")
 
 
 def _pool_emit(kernel: str):
@@ -149,7 +150,7 @@ def _pool_macs(attrs: PoolAttrs, ins: list[TensorType], outs: list[TensorType]) 
 for _name, _is_max in (("max_pool", True), ("avg_pool", False)):
     _kernel = f"ec_{_name}2d_f32"
     register(OpDef(_name, pool_infer, _pool_ref(_is_max), _pool_emit(_kernel), (_kernel,),
-                   layout=to_channels_last, macs=_pool_macs))
+                   layout=channels_last_layout, macs=_pool_macs))
 
 
 # -- local response normalisation ----------------------------------------------------------------
@@ -196,5 +197,5 @@ def _lrn_emit(ctx, node) -> None:
     ctx.call("ec_lrn_f32", p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
 
 
-register(OpDef("lrn", _lrn_infer, _lrn_ref, _lrn_emit, ("ec_lrn_f32",), layout=to_channels_last,
+register(OpDef("lrn", _lrn_infer, _lrn_ref, _lrn_emit, ("ec_lrn_f32",), layout=channels_last_layout,
                macs=lambda a, ins, outs: outs[0].size * (a.size + 2)))

@@ -56,6 +56,7 @@ def _reduce_infer(attrs: ReduceAttrs, types: list[TensorType]) -> list[TensorTyp
 
 
 def _reduce_ref(attrs: ReduceAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
+    """float32 (or, when folding shape arithmetic, integer) reduction; mean = sum / count."""
     x = np.asarray(xs[0])
     axes, keep = attrs.axes, attrs.keepdims
     if x.dtype.kind == "f":
@@ -69,7 +70,7 @@ def _reduce_ref(attrs: ReduceAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
         y = np.prod(x, axis=axes, keepdims=keep, dtype=x.dtype)
     else:
         fn = np.max if attrs.kind == "max" else np.min
-        y = fn(x, axis=axes, keepdims=keep) if axes else (x if keep else x.copy())
+        y = fn(x, axis=axes, keepdims=keep) if axes else x.copy()
     return [np.asarray(y, dtype=x.dtype)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
+from edgec.ops import base
 from edgec.ops.movement import TransposeAttrs
 
 
@@ -58,7 +59,7 @@ def bypass(g: Graph, node: Node, src: Value, dst: Value) -> bool:
         g.nodes = [n for n in g.nodes if n is not node]
         g.replace_uses(dst, src)
         return True
-    if src.is_const or is_graph_io(g, src) or src.type.shape != dst.type.shape:
+    if src.is_const or is_graph_io(g, src) or (src.shape, src.type.dtype) != (dst.shape, dst.type.dtype):
         return False
     producer = next((n for n in g.nodes if any(o is src for o in n.outputs)), None)
     if producer is None:
@@ -85,18 +86,18 @@ def unique_namer(g: Graph):
 
 def producer_through_aliases(g: Graph, v: Value, producers: dict[Value, Node],
                              users: dict[Value, list[Node]]) -> tuple[Node | None, Node | None]:
-    """(first non-alias producer of v, last alias node on the way or None).
+    """(first non-alias producer of v, the alias node that writes v or None if there is none).
 
-    Walks back over reshape-like (OpDef.alias) nodes whose output feeds only the next node,
-    so a pass can treat conv -> reshape -> mul like conv -> mul (1-D convs are imported so).
+    Walks back over reshape-like (OpDef.alias) nodes whose input feeds nothing else, so a pass
+    can treat conv -> reshape -> mul like conv -> mul (1-D convs are imported so). The first
+    item is an alias node itself when the walk stops at a shared value; callers check its op.
     """
-    from edgec.ops import base
-    last = None
+    writer = None
     p = producers.get(v)
     while p is not None and base.get(p.op).alias and len(p.inputs) == 1 and p.inputs[0] is not None:
         nxt = p.inputs[0]
         if sole_user(g, nxt, users) is not p:
             break
-        last = last or p
+        writer = writer or p
         p = producers.get(nxt)
-    return p, last
+    return p, writer

@@ -5,18 +5,22 @@ transpose T (perm p, input a, output b) moves below its consumers when every con
 it: a transpose consumer merges with it (perm composition); an op with a `permute` rule becomes
 op'(a, ...) followed by T, where op' has the rule's attrs and its other inputs are mapped back
 (the output of another transpose by p -> that transpose's input; a constant -> the constant
-expanded to full rank and transposed by p's inverse); a reshape that only adds or drops size-1
-dims becomes a reshape of a followed by an equivalent transpose. Identity transposes vanish,
-transposes of constants fold and duplicate transposes of one value merge.
+expanded to full rank and transposed by p's inverse); a reshape whose dim groups come from
+consecutive dims of a (adding or dropping 1s, a channel split) becomes a reshape of a followed
+by an equivalent transpose; a reduce that drops its axes is a reduce keeping them + a reshape. Identity transposes vanish, transposes of constants fold and
+duplicate transposes of one value merge.
 
 When nothing moves any more, transposes that only relabel size-1 dims become (free) reshapes,
-chains of reshapes collapse, and sinking runs again. A chain conv -> relu -> max_pool -> conv
-keeps one transpose at the graph input and one at the output.
+chains of reshapes collapse, transpose -> reshape -> transpose becomes one transpose where it
+can (a channel shuffle), and sinking runs again. A chain conv -> relu -> max_pool -> conv keeps
+one transpose at the graph input and one at the output.
 
 Assumes what every `permute` rule in edgec satisfies: all tensor inputs of such an op live in the
 same index space as input 0 (broadcast operands, concat parts).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,6 +29,7 @@ from edgec.ir.graph import Graph, Node, TensorType, Value
 from edgec.ops import base
 from edgec.ops.movement import ReshapeAttrs
 from edgec.passes.common import bypass, const_value, is_output, permuted_type, transpose_node, unique_namer
+from edgec.passes.layout_math import is_relabel, reshape_before_transpose
 
 TO_NCHW = (0, 3, 1, 2)
 
@@ -64,10 +69,6 @@ def _perm(n: Node) -> tuple[int, ...]:
     return tuple(int(p) for p in n.attrs.perm)
 
 
-def _nonunit(shape) -> list[int]:
-    return [d for d in shape if d != 1]
-
-
 def _remove(g: Graph, node: Node) -> None:
     g.nodes = [n for n in g.nodes if n is not node]
 
@@ -76,13 +77,14 @@ def _step(s: _State) -> bool:
     """One rewrite somewhere in the graph; False when no transpose can move or vanish."""
     g = s.g
     transposes = [n for n in g.nodes if n.op == "transpose"]
-    if any(_simplify(s, t) for t in transposes) or _merge_duplicates(g):
+    used = {id(v) for n in g.nodes for v in n.inputs if v is not None} | {id(v) for v in g.outputs}
+    if any(_simplify(s, t, used) for t in transposes) or _merge_duplicates(g):
         return True
     users, producers = g.consumers(), g.producers()
     return any(_sink(s, t, users, producers) for t in transposes)
 
 
-def _simplify(s: _State, t: Node) -> bool:
+def _simplify(s: _State, t: Node, used: set[int]) -> bool:
     """Removes an identity or unused transpose, or folds a transpose of a constant."""
     g, (a,), (b,) = s.g, t.inputs, t.outputs
     p = _perm(t)
@@ -92,7 +94,7 @@ def _simplify(s: _State, t: Node) -> bool:
         _remove(g, t)
         g.replace_uses(b, const_value(b.name, np.transpose(a.data, p), b.type.dtype))
         return True
-    if not is_output(g, b) and not any(b is v for n in g.nodes for v in n.inputs):
+    if id(b) not in used:
         _remove(g, t)
         return True
     return False
@@ -139,6 +141,8 @@ def _rewrite(s: _State, t: Node, u: Node, producers) -> list[Node] | None:
         return [transpose_node(t.inputs[0], merged, u.outputs[0], u.name)]
     if u.op == "reshape":
         return _through_reshape(s, t, u)
+    if u.op == "reduce" and not u.attrs.keepdims:
+        return _reduce_dropping_dims(s, t, u, producers)
     opdef = base.get(u.op)
     inputs = _mapped_inputs(s, t, u, producers) if opdef.permute is not None else None
     if inputs is None:
@@ -155,6 +159,17 @@ def _rewrite(s: _State, t: Node, u: Node, producers) -> list[Node] | None:
     outs = [s.value(o, suffix, nt) for o, nt in zip(u.outputs, out_types)]
     moved = Node(u.op, inputs, outs, attrs, u.name, dict(u.meta))
     return [moved] + [transpose_node(v, p, o, f"{o.name}_transpose") for v, o in zip(outs, u.outputs)]
+
+
+def _reduce_dropping_dims(s: _State, t: Node, u: Node, producers) -> list[Node] | None:
+    """A reduce without keepdims as reduce-with-keepdims + reshape, so t can pass the reduce."""
+    attrs = replace(u.attrs, keepdims=True)
+    y = u.outputs[0]
+    kept = s.value(y, "_keep", base.get(u.op).infer(attrs, [v.type for v in u.inputs if v is not None])[0])
+    plan = _rewrite(s, t, Node(u.op, list(u.inputs), [kept], attrs, u.name, dict(u.meta)), producers)
+    if plan is None:
+        return None
+    return plan + [Node("reshape", [kept], [y], ReshapeAttrs(tuple(y.shape)), f"{y.name}_squeeze")]
 
 
 def _mapped_inputs(s: _State, t: Node, u: Node, producers) -> list[Value | None] | None:
@@ -178,29 +193,15 @@ def _mapped_inputs(s: _State, t: Node, u: Node, producers) -> list[Value | None]
 
 
 def _through_reshape(s: _State, t: Node, u: Node) -> list[Node] | None:
-    """reshape(transpose(a, p)) that only adds/drops size-1 dims as transpose(reshape(a), p').
-
-    The inner reshape keeps a's non-unit dims in a's order and appends the unit dims the output
-    needs; p' then puts every dim where the original output has it.
-    """
-    a, b, y = t.inputs[0], t.outputs[0], u.outputs[0]
-    if _nonunit(b.shape) != _nonunit(y.shape):
+    """reshape(transpose(a, p)) as transpose(reshape(a, m), q) when such m, q exist."""
+    a, y = t.inputs[0], u.outputs[0]
+    found = reshape_before_transpose(a.shape, _perm(t), y.shape)
+    if found is None:
         return None
-    p = _perm(t)
-    kept = [d for d in range(a.type.rank) if a.shape[d] != 1]          # a's non-unit dims, in order
-    slot = {d: k for k, d in enumerate(kept)}
-    sources = iter([p[i] for i in range(b.type.rank) if b.shape[i] != 1])
-    shape = tuple(a.shape[d] for d in kept) + (1,) * (len(y.shape) - len(kept))
-    perm, unit = [], len(kept)
-    for d in y.shape:
-        if d != 1:
-            perm.append(slot[next(sources)])
-        else:
-            perm.append(unit)
-            unit += 1
-    mid = s.value(y, "_flat", TensorType(shape, y.type.dtype))
-    return [Node("reshape", [a], [mid], ReshapeAttrs(shape), u.name, dict(u.meta)),
-            transpose_node(mid, tuple(perm), y, f"{y.name}_transpose")]
+    m, q = found
+    mid = s.value(y, "_split", TensorType(m, y.type.dtype))
+    return [Node("reshape", [a], [mid], ReshapeAttrs(m), u.name, dict(u.meta)),
+            transpose_node(mid, q, y, f"{y.name}_transpose")]
 
 
 # -- tidying once nothing moves --------------------------------------------------------------------
@@ -210,7 +211,7 @@ def _tidy_reshapes(s: _State) -> bool:
     changed = False
     for n in list(g.nodes):
         x = n.inputs[0] if n.inputs else None
-        if n.op == "transpose" and _is_relabel(x.shape, _perm(n)):
+        if n.op == "transpose" and is_relabel(x.shape, _perm(n)):
             n.op, n.attrs = "reshape", ReshapeAttrs(tuple(n.outputs[0].shape))
             changed = True
         if n.op != "reshape":
@@ -224,10 +225,39 @@ def _tidy_reshapes(s: _State) -> bool:
             changed = True
     used = {id(v) for n in g.nodes for v in n.inputs} | {id(v) for v in g.outputs}
     g.nodes = [n for n in g.nodes if n.op != "reshape" or id(n.outputs[0]) in used]
+    while _merge_across_reshape(s):
+        changed = True
     return changed
 
 
-def _is_relabel(shape: tuple[int, ...], perm: tuple[int, ...]) -> bool:
-    """True when transposing by perm keeps the order of the non-unit dims (a pure reshape)."""
-    order = [d for d in perm if shape[d] != 1]
-    return order == sorted(order)
+def _merge_across_reshape(s: _State) -> bool:
+    """transpose -> reshape -> transpose (nothing else reading between) as one transpose and a
+    reshape, when the second transpose can move above the reshape (a channel shuffle in NHWC)."""
+    g = s.g
+    producers, users = g.producers(), g.consumers()
+    for t1 in [n for n in g.nodes if n.op == "transpose"]:
+        u = producers.get(t1.inputs[0])
+        t0 = producers.get(u.inputs[0]) if u is not None and u.op == "reshape" else None
+        if t0 is None or t0.op != "transpose":
+            continue
+        if any(len(users.get(v, [])) != 1 or is_output(g, v) for v in (t0.outputs[0], u.outputs[0])):
+            continue
+        y, x = t1.outputs[0], t0.outputs[0]
+        inv1 = tuple(int(i) for i in np.argsort(_perm(t1)))
+        found = reshape_before_transpose(y.shape, inv1, x.shape)   # x == transpose(reshape(y, m), q)
+        if found is None:
+            continue
+        m, q = found
+        p0, invq = _perm(t0), np.argsort(q)
+        mid = s.value(y, "_shuffled", TensorType(m, y.type.dtype))
+        merged = transpose_node(t0.inputs[0], tuple(p0[i] for i in invq), mid, t1.name)
+        reshape = Node("reshape", [merged.outputs[0]], [y], ReshapeAttrs(tuple(y.shape)), f"{y.name}_reshape")
+        nodes = []
+        for n in g.nodes:
+            if n is t1:
+                nodes += [merged, reshape]
+            elif n is not t0 and n is not u:
+                nodes.append(n)
+        g.nodes = nodes
+        return True
+    return False

@@ -44,6 +44,8 @@ def _convert(n: Node, fresh) -> list[Node]:
             before.append(t)
             inputs[i] = t.outputs[0]
     out_types = opdef.infer(attrs, [v.type for v in inputs if v is not None])
+    if any(t.rank != 4 and t != old.type for old, t in zip(n.outputs, out_types)):
+        return [n]   # a non-image output that changed with the layout: leave the node alone
     outputs, after = [], []
     for k, (old, t) in enumerate(zip(n.outputs, out_types)):
         if t.rank != 4:

@@ -1,8 +1,10 @@
 /* edgec runtime: matrix products (float32).
  *
  * ec_fully_connected_f32: Y[M, N] = act(X[M, K] @ W[N, K]^T + bias[N]) with W pre-packed by the
- * compiler into column blocks: w[b][k][j] = W[b * EC_FC_BLOCK + j][k] for b < ceil(N / EC_FC_BLOCK),
- * zero where b * EC_FC_BLOCK + j >= N. bias may be NULL (zero). Y must not alias X.
+ * compiler into column blocks of EC_FC_BLOCK outputs, each stored k-major: the block of outputs
+ * [n0, n0 + width) starts at w_packed + n0 * K and holds W[n0 + j][kk] at [kk * width + j];
+ * width is EC_FC_BLOCK except for the last block (N % EC_FC_BLOCK when nonzero). No padding, so
+ * a W whose elements are all equal needs no packing. bias may be NULL (zero). Y must not alias X.
  *
  * ec_matmul_f32: numpy-style batched matmul Y[batch..., M, N] = A[batch..., M, K] @ B[batch..., K, N].
  * Batch dims are broadcast through element strides (0 on a broadcast dim); the row/col strides

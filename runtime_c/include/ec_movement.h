@@ -28,16 +28,18 @@ typedef struct {
 void ec_fill_f32(const ec_fill_params *p, float *y);
 
 /* A separable remap: output element (i_0, .., i_{rank-1}) is input element
- * sum_d maps[map_start[d] + i_d] (an offset in elements), or `value` when any of those table
- * entries is negative. Transpose, slice (any step), pad (constant/reflect/edge), tile, expand
- * and nearest resize are all such remaps; the compiler builds the tables. */
+ * offset + sum_d off_d(i_d) (offsets in elements), where off_d(i) = i * stride[d] for an affine
+ * dim (map_start[d] < 0) and maps[map_start[d] + i] for a looked-up dim; a negative table entry
+ * means the output element is `value` instead. Transpose, slice (any step), expand (stride 0),
+ * pad (constant/reflect/edge/wrap), tile and nearest resize are all such remaps; the compiler
+ * builds strides and tables (maps may be NULL when no dim is looked up). */
 typedef struct {
     int32_t rank;                   /* 1..EC_MAX_RANK output dims */
     int32_t shape[EC_MAX_RANK];     /* output dims */
-    int32_t map_start[EC_MAX_RANK]; /* where dim d's table (shape[d] entries) starts in maps */
+    int32_t stride[EC_MAX_RANK];    /* element stride of an affine dim (may be 0 or negative) */
+    int32_t map_start[EC_MAX_RANK]; /* -1: affine dim; else where its table starts in maps */
+    int32_t offset;                 /* input element offset of the affine part of element 0 */
     int32_t elem_size;              /* bytes per element: 1, 2, 4 or 8 */
-    int32_t inner_run;              /* 1: the last dim's table is m, m+1, m+2, ... (row memcpy) */
-    int32_t padded;                 /* 1: some table entry is negative */
     float value;                    /* the fill; for elem_size != 4 only 0 is supported */
 } ec_remap_params;
 

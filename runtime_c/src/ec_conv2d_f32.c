@@ -1,16 +1,26 @@
 /* edgec runtime: general 2-D convolution, NHWC, weights [groups][k_h][k_w][ICg][OCg].
  *
- * The output is computed in tiles of TILE_PX neighbouring pixels of one row times TILE_OC
- * output channels, held in a small accumulator array: each weight row loaded serves TILE_PX
- * pixels, and the fixed-size inner loops vectorise. Taps that fall in the padding for some
- * pixel of a tile (borders) and tiles cut short at row or channel ends take a per-pixel path.
- * A 1x1, stride-1, unpadded convolution is a matrix product over all pixels: it is run as one
- * long output row so that almost every tile is full. */
+ * The output is computed in tiles of TILE_PX consecutive output pixels (in n, oh, ow order, so
+ * a tile may span rows and images) times TILE_OC output channels, held in a small accumulator
+ * array: each weight row loaded serves TILE_PX pixels, and the fixed-size inner loops vectorise.
+ * A kernel tap that falls in the padding for some pixel of a tile (borders), and tiles cut short
+ * at the end of the output or of a group's channels, take a per-pixel path. A 1x1 stride-1
+ * unpadded convolution (a matrix product over pixels) thus runs on full tiles throughout.
+ * Stack use: about 1.3 KB (the chunk's tile table and the accumulators); no scratch buffer. */
 #include "ec_conv.h"
 #include "ec_pointwise.h"
 
 #define TILE_PX 4   /* tap_full is written out for exactly 4 pixels */
 #define TILE_OC 8
+#define CHUNK_TILES 16
+
+/* Where the pixels of one tile read: their image and the input row/column of tap (0, 0). */
+typedef struct {
+    int32_t npx;
+    const float *img[TILE_PX];
+    int32_t ih0[TILE_PX];
+    int32_t iw0[TILE_PX];
+} pixel_tile;
 
 /* acc += the TILE_PX x TILE_OC block of one kernel tap: xs[q][0..icg) times w rows (stride ocg). */
 static void tap_full(const float *const xs[TILE_PX], const float *w, int32_t icg, int32_t ocg,
@@ -54,27 +64,40 @@ static void tap_pixel(const float *x, const float *w, int32_t icg, int32_t ocg, 
     }
 }
 
-/* One tile: output row oh, columns ow..ow+npx, channels [0, noc) of the block that x (image and
- * group offset applied) and w (group and channel-block offset applied) point at. */
-static void conv_tile(const ec_conv2d_params *p, const float *x, const float *w, int32_t oh, int32_t ow,
-                      int32_t npx, int32_t noc, float acc[TILE_PX][TILE_OC])
+/* Pixels [first, first + npx) of the flattened output: image pointers and tap-(0, 0) positions. */
+static void locate_pixels(const ec_conv2d_params *p, const float *x, int32_t first, int32_t npx,
+                          pixel_tile *t)
+{
+    const int32_t per_image = p->out_h * p->out_w;
+    const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
+    int32_t q;
+    t->npx = npx;
+    for (q = 0; q < TILE_PX; ++q) {
+        const int32_t pix = first + (q < npx ? q : 0);
+        const int32_t r = pix % per_image;
+        t->img[q] = x + (size_t)(pix / per_image) * x_img;
+        t->ih0[q] = (r / p->out_w) * p->stride_h - p->pad_top;
+        t->iw0[q] = (r % p->out_w) * p->stride_w - p->pad_left;
+    }
+}
+
+/* acc += every tap for the tile's pixels and channels [0, noc) of the block that w (group and
+ * channel-block offset applied) starts at; `cin` is the group's first input channel. */
+static void conv_tile(const ec_conv2d_params *p, const pixel_tile *t, int32_t cin, const float *w, int32_t noc,
+                      float acc[TILE_PX][TILE_OC])
 {
     const int32_t icg = p->in_c / p->groups, ocg = p->out_c / p->groups;
     int32_t kh, kw, q;
     for (kh = 0; kh < p->k_h; ++kh) {
-        const int32_t ih = oh * p->stride_h - p->pad_top + kh * p->dil_h;
-        if (ih < 0 || ih >= p->in_h) {
-            continue;
-        }
         for (kw = 0; kw < p->k_w; ++kw) {
             const float *wk = w + (size_t)(kh * p->k_w + kw) * (size_t)icg * (size_t)ocg;
             const float *xs[TILE_PX];
             int32_t valid = 0;
             for (q = 0; q < TILE_PX; ++q) {
-                const int32_t iw = (ow + q) * p->stride_w - p->pad_left + kw * p->dil_w;
+                const int32_t ih = t->ih0[q] + kh * p->dil_h, iw = t->iw0[q] + kw * p->dil_w;
                 xs[q] = NULL;
-                if (q < npx && iw >= 0 && iw < p->in_w) {
-                    xs[q] = x + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->in_c;
+                if (q < t->npx && ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w) {
+                    xs[q] = t->img[q] + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->in_c + (size_t)cin;
                     ++valid;
                 }
             }
@@ -110,50 +133,44 @@ static void store_tile(const ec_act_f32 *act, int32_t out_c, int32_t npx, int32_
     }
 }
 
-/* All tiles of one output row (image n, row oh). */
-static void conv_row(const ec_conv2d_params *p, const float *x_img, const float *w, const float *bias,
-                     int32_t oh, float *y_row)
+/* One tile's outputs: bias, every tap, activation. */
+static void run_tile(const ec_conv2d_params *p, const pixel_tile *t, int32_t g, int32_t o0, const float *w,
+                     const float *bias, float *y)
 {
     const int32_t icg = p->in_c / p->groups, ocg = p->out_c / p->groups;
+    const int32_t noc = ocg - o0 < TILE_OC ? ocg - o0 : TILE_OC;
+    const int32_t oc = g * ocg + o0;
     const size_t w_group = (size_t)p->k_h * (size_t)p->k_w * (size_t)icg * (size_t)ocg;
     float acc[TILE_PX][TILE_OC];
-    int32_t ow, g, o0, q, j;
-    for (ow = 0; ow < p->out_w; ow += TILE_PX) {
-        const int32_t npx = p->out_w - ow < TILE_PX ? p->out_w - ow : TILE_PX;
-        for (g = 0; g < p->groups; ++g) {
-            for (o0 = 0; o0 < ocg; o0 += TILE_OC) {
-                const int32_t noc = ocg - o0 < TILE_OC ? ocg - o0 : TILE_OC;
-                const int32_t oc = g * ocg + o0;
-                for (q = 0; q < TILE_PX; ++q) {
-                    for (j = 0; j < TILE_OC; ++j) {
-                        acc[q][j] = (bias != NULL && j < noc) ? bias[oc + j] : 0.0f;
-                    }
-                }
-                conv_tile(p, x_img + (size_t)g * (size_t)icg, w + (size_t)g * w_group + (size_t)o0, oh, ow,
-                          npx, noc, acc);
-                store_tile(&p->act, p->out_c, npx, noc, acc, y_row + (size_t)ow * (size_t)p->out_c + (size_t)oc);
-            }
+    int32_t q, j;
+    for (q = 0; q < TILE_PX; ++q) {
+        for (j = 0; j < TILE_OC; ++j) {
+            acc[q][j] = (bias != NULL && j < noc) ? bias[oc + j] : 0.0f;
         }
     }
+    conv_tile(p, t, g * icg, w + (size_t)g * w_group + (size_t)o0, noc, acc);
+    store_tile(&p->act, p->out_c, t->npx, noc, acc, y + (size_t)oc);
 }
 
+/* Pixels are taken CHUNK_TILES tiles at a time and each channel block runs over the whole chunk,
+ * so a block's weights are read from cache for many pixels even when all weights do not fit. */
 void ec_conv2d_f32(const ec_conv2d_params *p, const float *x, const float *w, const float *bias, float *y)
 {
-    ec_conv2d_params flat = *p;
-    size_t x_img, y_row;
-    int32_t n, oh;
-    if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0
-        && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w) {
-        flat.n = 1;   /* every pixel is independent: one row of n * h * w pixels */
-        flat.in_h = flat.out_h = 1;
-        flat.in_w = flat.out_w = p->n * p->in_h * p->in_w;
-        p = &flat;
-    }
-    x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
-    y_row = (size_t)p->out_w * (size_t)p->out_c;
-    for (n = 0; n < p->n; ++n) {
-        for (oh = 0; oh < p->out_h; ++oh) {
-            conv_row(p, x + (size_t)n * x_img, w, bias, oh, y + ((size_t)n * (size_t)p->out_h + (size_t)oh) * y_row);
+    const int32_t ocg = p->out_c / p->groups;
+    const int32_t pixels = p->n * p->out_h * p->out_w;
+    pixel_tile tiles[CHUNK_TILES];
+    int32_t first, ntiles, k, g, o0;
+    for (first = 0; first < pixels; first += CHUNK_TILES * TILE_PX) {
+        for (ntiles = 0; ntiles < CHUNK_TILES && first + ntiles * TILE_PX < pixels; ++ntiles) {
+            const int32_t start = first + ntiles * TILE_PX;
+            locate_pixels(p, x, start, pixels - start < TILE_PX ? pixels - start : TILE_PX, &tiles[ntiles]);
+        }
+        for (g = 0; g < p->groups; ++g) {
+            for (o0 = 0; o0 < ocg; o0 += TILE_OC) {
+                for (k = 0; k < ntiles; ++k) {
+                    run_tile(p, &tiles[k], g, o0, w, bias, y + (size_t)(first + k * TILE_PX) * (size_t)p->out_c);
+                }
+            }
         }
     }
 }

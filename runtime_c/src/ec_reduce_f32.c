@@ -6,6 +6,9 @@
 
 #include "ec_reduce.h"
 
+#define EC_SUM_LANES 8
+#define EC_SUM_BLOCK 256
+
 static float identity_of(int32_t kind)
 {
     switch (kind) {
@@ -44,6 +47,33 @@ static void fold_rows(int32_t kind, const float *x, float *y, int32_t n)
     }
 }
 
+/* Sum of n contiguous floats: EC_SUM_LANES partial sums (vectorisable) per block of
+ * EC_SUM_BLOCK, then block totals, so rounding error grows like the block length plus
+ * n / EC_SUM_BLOCK instead of like n (one flat reduction over a whole image stays accurate). */
+static float sum_contiguous(const float *x, int32_t n)
+{
+    float total = 0.0f;
+    int32_t i0, i, j;
+    for (i0 = 0; i0 < n; i0 += EC_SUM_BLOCK) {
+        const int32_t end = n - i0 < EC_SUM_BLOCK ? n : i0 + EC_SUM_BLOCK;
+        float lane[EC_SUM_LANES] = {0.0f};
+        float block = 0.0f;
+        for (i = i0; i + EC_SUM_LANES <= end; i += EC_SUM_LANES) {
+            for (j = 0; j < EC_SUM_LANES; ++j) {
+                lane[j] += x[i + j];
+            }
+        }
+        for (; i < end; ++i) {
+            block += x[i];
+        }
+        for (j = 0; j < EC_SUM_LANES; ++j) {
+            block += lane[j];
+        }
+        total += block;
+    }
+    return total;
+}
+
 /* acc OP x[0] OP x[s] OP ... OP x[(n - 1) * s]. */
 static float fold_strided(int32_t kind, float acc, const float *x, int32_t n, int32_t s)
 {
@@ -65,6 +95,9 @@ static float fold_strided(int32_t kind, float acc, const float *x, int32_t n, in
         }
         break;
     default:
+        if (s == 1) {
+            return acc + sum_contiguous(x, n);
+        }
         for (i = 0; i < n; ++i) {
             acc += x[i * s];
         }

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgec.ir.graph import Graph, Node, TensorType, Value
+from edgec.ir.graph import DType, Graph, Node, TensorType, Value
 from edgec.ir.printer import attrs_str, dump, type_str
 from edgec.ops.base import Activation, NoAttrs
 from edgec.ops.conv import ConvAttrs
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
-from edgec.ir.graph import DType
 from tests.ir.build import GraphBuilder
 
 

@@ -73,3 +73,37 @@ def check_c(model: onnx.ModelProto, feeds: dict[str, np.ndarray] | None = None, 
     except ImportError:
         pytest.skip("C back end pipeline not available yet")
     testing.check_onnx(model, feeds if feeds is not None else random_feeds(model), **tol)
+
+
+def onnx_node_case(module: str, name: str):
+    """(model, feeds, expected outputs) of a node test case shipped as code in the onnx wheel.
+
+    Importing onnx.backend.test.case.node.<module> runs its export functions, which record the
+    cases in that package's list (so each module is computed once per process).
+    """
+    import importlib
+
+    import pytest
+    cases = importlib.import_module("onnx.backend.test.case.node")
+    importlib.import_module(f"onnx.backend.test.case.node.{module}")
+    found = [c for c in cases._NodeTestCases if c.name == name]
+    if not found:
+        pytest.fail(f"onnx has no node test case {name} in {module}")
+    model, (inputs, outputs) = found[0].model, found[0].data_sets[0]
+    names = [vi.name for vi in model.graph.input]
+    return model, dict(zip(names, inputs)), list(outputs)
+
+
+def check_onnx_node_case(module: str, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+    """The compiled C of one of onnx's node test cases reproduces the case's expected outputs."""
+    import pytest
+    try:
+        import edgec.passes.pipeline  # noqa: F401
+    except ImportError:
+        pytest.skip("C back end pipeline not available yet")
+    import edgec
+    model, feeds, expected = onnx_node_case(module, name)
+    got = edgec.compile(model).run(feeds)
+    for vi, want in zip(model.graph.output, expected):
+        np.testing.assert_allclose(got[vi.name], want.astype(np.float32).reshape(got[vi.name].shape),
+                                   rtol=rtol, atol=atol, err_msg=f"{name}: output {vi.name}")

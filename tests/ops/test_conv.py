@@ -5,7 +5,8 @@ import itertools
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+import onnx
+from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from edgec.errors import UnsupportedOpError
@@ -308,3 +309,38 @@ def test_conv_c_with_single_value_weight_filled_at_run_time_matches_onnxruntime(
     in_c = w_shape[0] if op == "ConvTranspose" else w_shape[1] * group
     m = single_node_model(op, {"x": (1, in_c, 6, 7), "w": w}, group=group, pads=(1, 1, 1, 1))
     check_onnx(m, random_feeds(m), rtol=1e-4, atol=1e-5)
+
+
+# -- ONNX's own node test cases (onnx.backend.test.case) ------------------------------------------
+def _onnx_cases():
+    from onnx.backend.test.case.node import collect_testcases
+    with np.errstate(all="ignore"):
+        cases = collect_testcases()
+    return [c for c in cases
+            if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in ("Conv", "ConvTranspose")]
+
+
+def _with_constant_weights(case):
+    """The case's model with every input but x as an initializer, and its feeds and outputs."""
+    m = onnx.ModelProto()
+    m.CopyFrom(case.model)
+    inputs, outputs = case.data_sets[0]
+    g = m.graph
+    for vi, arr in list(zip(g.input, inputs))[1:]:
+        g.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
+    keep = g.input[0]
+    del g.input[:]
+    g.input.append(keep)
+    return m, {keep.name: np.asarray(inputs[0])}, [np.asarray(o) for o in outputs]
+
+
+@pytest.mark.parametrize("case", _onnx_cases(), ids=lambda c: c.name)
+def test_onnx_conv_case_matches_in_ref_and_c_or_is_refused_as_3d(case):
+    from edgec.testing import check_onnx
+    model, feeds, want = _with_constant_weights(case)
+    if "3d" in case.name:
+        with pytest.raises(UnsupportedOpError, match="3-D"):
+            import_onnx(model)
+        return
+    np.testing.assert_allclose(run_edgec_ref(model, feeds)[0], want[0], rtol=1e-5, atol=1e-5)
+    check_onnx(model, feeds, rtol=1e-5, atol=1e-5)

@@ -11,7 +11,8 @@ from edgec.frontend.onnx_loader import import_onnx
 from edgec.ops import REGISTRY
 from edgec.ops.base import Activation
 from edgec.ops.matmul import FC_BLOCK, GemmAttrs, MatMulAttrs, pack_fc_weights
-from tests.ops.onnx_single import assert_ref_matches_ort, check_c, random_feeds, single_node_model
+from tests.ops.onnx_single import (assert_ref_matches_ort, check_c, check_onnx_node_case, random_feeds,
+                                    single_node_model)
 
 M, K, N = 3, 5, 4
 _RNG = np.random.default_rng(7)
@@ -96,21 +97,29 @@ def test_gemm_ref_applies_fused_activation():
     np.testing.assert_allclose(got, np.maximum(x @ w.T + b, 0), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("n", [1, FC_BLOCK, FC_BLOCK + 3])
-def test_pack_fc_weights_blocks_columns_and_zero_pads(n):
+@pytest.mark.parametrize("n", [1, FC_BLOCK, 2 * FC_BLOCK + 3])
+def test_pack_fc_weights_stores_blocks_k_major_without_padding(n):
     w = _RNG.standard_normal((n, K)).astype(np.float32)
     packed = pack_fc_weights(w)
-    blocks = -(-n // FC_BLOCK)
-    assert packed.shape == (blocks, K, FC_BLOCK)
-    for j in range(blocks * FC_BLOCK):
-        col = packed[j // FC_BLOCK, :, j % FC_BLOCK]
-        np.testing.assert_array_equal(col, w[j] if j < n else 0)
+    assert packed.size == w.size
+    for n0 in range(0, n, FC_BLOCK):
+        width = min(FC_BLOCK, n - n0)
+        block = packed[n0 * K:(n0 + width) * K].reshape(K, width)
+        np.testing.assert_array_equal(block, w[n0:n0 + width].T)
 
 
 # -- the compiled C vs onnxruntime ----------------------------------------------------------------
-@pytest.mark.parametrize("trans_a,trans_b,alpha,beta,c_shape,consts", _GEMM_GRID[::7])
+_GEMM_C_GRID = [case for case in _GEMM_GRID if case[3] != 0.0 or case[5][1]][::6]
+
+
+@pytest.mark.parametrize("trans_a,trans_b,alpha,beta,c_shape,consts", _GEMM_C_GRID)
 def test_gemm_c_matches_onnxruntime(trans_a, trans_b, alpha, beta, c_shape, consts):
     check_c(_gemm_model(trans_a, trans_b, alpha, beta, c_shape, *consts))
+
+
+def test_gemm_c_with_beta_zero_ignores_runtime_c():
+    # C is then an unused graph input of the compiled function
+    check_c(_gemm_model(0, 1, 1.0, 0.0, (M, N), True, False))
 
 
 @pytest.mark.parametrize("a_shape,b_shape", _MATMUL_SHAPES)
@@ -130,7 +139,23 @@ def _gemm_relu_model(m: int, k: int, n: int):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
-@pytest.mark.parametrize("m,k,n", [(1, 4096, 1000), (5, 300, 37), (1, 25088, 64)])
+@pytest.mark.parametrize("m,k,n", [(1, 1000, 100), (5, 300, 37), (1, 25088, 64), (3, 50, 16)])
 def test_fully_connected_with_fused_relu_c_matches_onnxruntime(m, k, n):
     model = _gemm_relu_model(m, k, n)
     check_c(model, random_feeds(model), rtol=1e-4, atol=1e-4)
+
+
+# -- onnx's own node test cases ---------------------------------------------------------------------
+_NODE_CASES = {
+    "gemm": ["test_gemm_default_zero_bias", "test_gemm_default_no_bias", "test_gemm_default_scalar_bias",
+             "test_gemm_default_single_elem_vector_bias", "test_gemm_default_vector_bias",
+             "test_gemm_default_matrix_bias", "test_gemm_transposeA", "test_gemm_transposeB", "test_gemm_alpha",
+             "test_gemm_beta", "test_gemm_all_attributes"],
+    "matmul": ["test_matmul_2d", "test_matmul_3d", "test_matmul_4d", "test_matmul_bcast", "test_matmul_1d_3d",
+               "test_matmul_4d_1d", "test_matmul_1d_1d"],
+}
+
+
+@pytest.mark.parametrize("module,name", [(m, n) for m, names in _NODE_CASES.items() for n in names])
+def test_onnx_node_case_c_matches_expected_output(module, name):
+    check_onnx_node_case(module, name)

@@ -7,12 +7,13 @@ import itertools
 import numpy as np
 import pytest
 
-from edgec.errors import ShapeError, UnsupportedOpError
+from edgec.errors import EdgecError, ShapeError, UnsupportedOpError
 from edgec.frontend.onnx_loader import import_onnx
 from edgec.ir.graph import TensorType
 from edgec.ops import REGISTRY
 from edgec.ops.pool import LrnAttrs, PoolAttrs, pool_out_dim
-from tests.ops.onnx_single import assert_ref_matches_ort, check_c, run_edgec_ref, single_node_model
+from tests.ops.onnx_single import (assert_ref_matches_ort, check_c, check_onnx_node_case, run_edgec_ref,
+                                    single_node_model)
 
 _POOL_GRID = list(itertools.product(
     [(2, 2), (3, 3), (3, 2)],                  # kernel
@@ -178,3 +179,46 @@ def test_pool_c_on_large_1d_and_global_inputs_matches_onnxruntime(op, shape, att
 @pytest.mark.parametrize("size,shape", [(5, (1, 96, 27, 27)), (3, (2, 7, 3, 4)), (1, (1, 4, 2, 2))])
 def test_lrn_c_matches_onnxruntime(size, shape):
     check_c(single_node_model("LRN", {"x": shape}, size=size, alpha=1e-2, beta=0.75, bias=2.0))
+
+
+# -- onnx's own node test cases ---------------------------------------------------------------------
+_NODE_CASES = {
+    "averagepool": [
+        "test_averagepool_2d_precomputed_pads", "test_averagepool_2d_precomputed_pads_count_include_pad",
+        "test_averagepool_2d_precomputed_strides", "test_averagepool_2d_precomputed_same_upper",
+        "test_averagepool_1d_default", "test_averagepool_2d_default", "test_averagepool_2d_same_upper",
+        "test_averagepool_2d_same_lower", "test_averagepool_2d_pads", "test_averagepool_2d_pads_count_include_pad",
+        "test_averagepool_2d_strides", "test_averagepool_2d_ceil", "test_averagepool_2d_ceil_last_window_starts_on_pad",
+        "test_averagepool_2d_dilations"],
+    "maxpool": [
+        "test_maxpool_2d_precomputed_pads", "test_maxpool_2d_precomputed_strides",
+        "test_maxpool_2d_precomputed_same_upper", "test_maxpool_1d_default", "test_maxpool_2d_default",
+        "test_maxpool_2d_same_upper", "test_maxpool_2d_same_lower", "test_maxpool_2d_pads", "test_maxpool_2d_strides",
+        "test_maxpool_2d_ceil", "test_maxpool_2d_ceil_output_size_reduce_by_one", "test_maxpool_2d_dilations"],
+    "globalaveragepool": ["test_globalaveragepool", "test_globalaveragepool_precomputed"],
+    "globalmaxpool": ["test_globalmaxpool", "test_globalmaxpool_precomputed"],
+    "lrn": ["test_lrn", "test_lrn_default"],
+}
+_NODE_ERRORS = {  # case -> (module, words the error must contain)
+    "test_averagepool_3d_default": ("averagepool", "3-D"),
+    "test_averagepool_3d_dilations_small": ("averagepool", "3-D"),
+    "test_maxpool_3d_default": ("maxpool", "3-D"),
+    "test_maxpool_3d_dilations": ("maxpool", "3-D"),
+    "test_maxpool_with_argmax_2d_precomputed_pads": ("maxpool", "Indices"),
+    "test_maxpool_2d_uint8": ("maxpool", "float32 only"),
+}
+
+
+_NODE_ATOL = {"test_averagepool_2d_ceil_last_window_starts_on_pad": 1e-4}  # expected values rounded to 4 places
+
+
+@pytest.mark.parametrize("module,name", [(m, n) for m, names in _NODE_CASES.items() for n in names])
+def test_onnx_node_case_c_matches_expected_output(module, name):
+    check_onnx_node_case(module, name, atol=_NODE_ATOL.get(name, 1e-5))
+
+
+@pytest.mark.parametrize("name", sorted(_NODE_ERRORS))
+def test_onnx_node_case_refused_with_clear_error(name):
+    module, words = _NODE_ERRORS[name]
+    with pytest.raises(EdgecError, match=words):
+        check_onnx_node_case(module, name)

@@ -14,7 +14,7 @@ from edgec.frontend.onnx_loader import import_onnx
 from edgec.ir.graph import TensorType
 from edgec.ops import REGISTRY
 from edgec.ops.reduce import ReduceAttrs, SoftmaxAttrs, reduce_plan
-from onnx_single import assert_ref_matches_ort, random_feeds, run_edgec_ref, single_node_model
+from tests.ops.onnx_single import assert_ref_matches_ort, check_c, random_feeds, run_edgec_ref, single_node_model
 
 _REDUCE_OPS = ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"]
 _AXES_CASES = [  # (shape, axes); None: the attribute/input is absent (reduce everything)
@@ -230,15 +230,6 @@ def test_layer_norm_ref_matches_onnxruntime(shape, axis, with_bias):
 
 
 # -- the compiled C vs onnxruntime --------------------------------------------------------------
-def _check_c(model: onnx.ModelProto, feeds: dict[str, np.ndarray] | None = None, **tol) -> None:
-    testing = pytest.importorskip("edgec.testing")
-    try:
-        import edgec.passes.pipeline  # noqa: F401
-    except ImportError:
-        pytest.skip("C back end pipeline not available yet")
-    testing.check_onnx(model, feeds if feeds is not None else random_feeds(model), **tol)
-
-
 @pytest.mark.parametrize("op", _REDUCE_OPS)
 @pytest.mark.parametrize("shape,axes", _AXES_CASES[::2] + [((1, 16, 9, 70), [1]), ((2, 130, 3), [2])])
 @pytest.mark.parametrize("keepdims", [0, 1])
@@ -247,28 +238,74 @@ def test_reduce_c_matches_onnxruntime(op, shape, axes, keepdims):
     feeds = _feeds(m, positive=op == "ReduceProd")
     if op == "ReduceProd":
         feeds = {k: (v * 0.5 + 0.6).astype(np.float32) for k, v in feeds.items()}
-    _check_c(m, feeds, rtol=1e-4, atol=1e-5)
+    check_c(m, feeds, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
 @pytest.mark.parametrize("shape,axis", [((3, 10), -1), ((2, 3, 4), 1), ((1, 21, 9, 70), 1),
                                         ((2, 3, 4, 5), 0), ((2, 1000), 1)])
 def test_softmax_c_matches_onnxruntime(op, shape, axis):
-    _check_c(single_node_model(op, {"x": shape}, opset=13, axis=axis), rtol=1e-4, atol=1e-5)
+    check_c(single_node_model(op, {"x": shape}, opset=13, axis=axis), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (2, 3, 7), (2, 3, 5, 6), (1, 4, 3, 4, 5)])
 def test_batch_norm_c_matches_onnxruntime(shape):
-    _check_c(single_node_model("BatchNormalization", {"x": shape, **_bn_inputs(shape[1])}, opset=15))
+    check_c(single_node_model("BatchNormalization", {"x": shape, **_bn_inputs(shape[1])}, opset=15))
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 7), (2, 3, 5, 6), (1, 2, 3, 4, 5)])
 def test_instance_norm_c_matches_onnxruntime(shape):
     p = _bn_inputs(shape[1])
-    _check_c(single_node_model("InstanceNormalization", {"x": shape, "scale": p["scale"], "B": p["B"]},
+    check_c(single_node_model("InstanceNormalization", {"x": shape, "scale": p["scale"], "B": p["B"]},
                                opset=13), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("op", ["ReduceSumSquare", "ReduceL2", "ReduceLogSumExp"])
 def test_composite_reductions_c_match_onnxruntime(op):
-    _check_c(_reduce_model(op, (2, 3, 4, 5), [1, 3], 0, 18))
+    check_c(_reduce_model(op, (2, 3, 4, 5), [1, 3], 0, 18))
+
+
+# -- ONNX's own node test cases (onnx.backend.test.case) ------------------------------------------
+_NODE_OPS = ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+             "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "Softmax", "LogSoftmax",
+             "BatchNormalization", "InstanceNormalization", "LayerNormalization")
+# case -> words its error must contain; "_empty_set" cases (zero-size dims) must fail too.
+_NODE_ERRORS = {"test_reduce_max_bool_inputs": "bool", "test_reduce_min_bool_inputs": "bool",
+                "test_batchnorm_example_training_mode": "training",
+                "test_batchnorm_epsilon_training_mode": "training"}
+
+
+def _node_cases():
+    from onnx.backend.test.case.node import collect_testcases
+    with np.errstate(all="ignore"):
+        cases = collect_testcases()
+    return [c for c in cases if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in _NODE_OPS
+            and "expanded" not in c.name]
+
+
+def _with_constant_params(case):
+    """The case's model with every input but the first as an initializer, its feeds and outputs."""
+    m = onnx.ModelProto()
+    m.CopyFrom(case.model)
+    inputs, outputs = case.data_sets[0]
+    g = m.graph
+    for vi, arr in list(zip(g.input, inputs))[1:]:
+        g.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
+    keep = g.input[0]
+    del g.input[:]
+    g.input.append(keep)
+    return m, {keep.name: np.asarray(inputs[0])}, [np.asarray(o) for o in outputs]
+
+
+@pytest.mark.parametrize("case", _node_cases(), ids=lambda c: c.name)
+def test_onnx_node_case_matches_in_ref_and_c_or_fails_clearly(case):
+    import edgec
+    from edgec.errors import EdgecError
+    model, feeds, want = _with_constant_params(case)
+    if case.name in _NODE_ERRORS or "_empty_set" in case.name:
+        with pytest.raises(EdgecError, match=_NODE_ERRORS.get(case.name)):
+            edgec.compile(model)
+        return
+    for got, w in zip(run_edgec_ref(model, feeds), want):
+        np.testing.assert_allclose(got, w.astype(np.float32), rtol=1e-5, atol=1e-5)
+    check_c(model, feeds, rtol=1e-4, atol=1e-5)

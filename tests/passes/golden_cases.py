@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-
 from edgec.ir.graph import Graph
+from edgec.ir.printer import dump
 from edgec.ops.conv import ConvAttrs
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
 from edgec.ops.movement import TransposeAttrs
@@ -82,10 +81,6 @@ def transpose_relu_transpose() -> Graph:
     return b.graph(b.op("transpose", [r], TransposeAttrs((0, 2, 3, 1)), name="y"))
 
 
-def _pipeline(g: Graph) -> Graph:
-    return run_pipeline(g)
-
-
 CASES: dict[str, tuple[Callable[[], Graph], Callable[[Graph], Graph]]] = {
     "remove_identity": (identity_chain, remove_identity),
     "fold_constants": (const_transpose_add, fold_constants),
@@ -94,8 +89,8 @@ CASES: dict[str, tuple[Callable[[], Graph], Callable[[Graph], Graph]]] = {
     "eliminate_dead_code": (dead_branch, eliminate_dead_code),
     "to_channels_last": (conv_relu_pool, to_channels_last),
     "sink_transposes": (transpose_relu_transpose, sink_transposes),
-    "pipeline_conv_relu_pool": (conv_relu_pool, _pipeline),
-    "pipeline_conv_bn": (conv_mul_add, _pipeline),
+    "pipeline_conv_relu_pool": (conv_relu_pool, run_pipeline),
+    "pipeline_conv_bn": (conv_mul_add, run_pipeline),
 }
 
 assert {name for name, _ in DEFAULT_PIPELINE} <= set(CASES)   # every pass has a golden case
@@ -105,12 +100,5 @@ def render(case: str) -> str:
     """The golden text of a case: the graph before and after its pass."""
     build, fn = CASES[case]
     g = build()
-    return f"# before\n{_dump(g)}# after {case}\n{_dump(fn(g))}"
+    return f"# before\n{dump(g)}# after {case}\n{dump(fn(g))}"
 
-
-def _dump(g: Graph) -> str:
-    from edgec.ir.printer import dump
-    return dump(g)
-
-
-__all__ = ["CASES", "render", "np"]
