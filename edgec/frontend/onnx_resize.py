@@ -1,10 +1,10 @@
 """ONNX Resize (and Upsample) with mode "nearest", resolved at import time into per-dim source
 index tables (ResizeAttrs).
 
-Coordinates are computed with onnxruntime's float32 arithmetic (checked over a grid of sizes in
-the tests) so that ties (x.5) and near-integers round the same way: a dim whose length does not
-change maps one to one; asymmetric with `sizes` divides by the length ratio in/out, not by scale;
-half_pixel_symmetric adds its offset in float64 and snaps near-ties."""
+Coordinates are computed with onnxruntime's float32 arithmetic, and a coordinate within 1e-6 of
+k + 0.5 counts as a tie for the round_* modes, as onnxruntime rounds (checked against it over
+grids of lengths and scales in the tests). A dim whose length does not change maps one to one.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -18,18 +18,10 @@ F32 = np.float32
 COORD_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
                "tf_half_pixel_for_nn", "tf_crop_and_resize")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+TIE_TOLERANCE = 1e-6
 
 
-def _snap_ties(coords: np.ndarray, ulps: int = 16) -> np.ndarray:
-    """Coordinates a few float32 ulps from k + 0.5 become k + 0.5: onnxruntime lands exactly on
-    those ties for half_pixel_symmetric, where the symmetric formula makes them exact in theory."""
-    tie = np.floor(coords) + F32(0.5)
-    near = np.abs(coords - tie) <= ulps * np.spacing(np.abs(coords).astype(F32))
-    return np.where(near, tie, coords).astype(F32)
-
-
-def source_coords(mode: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float],
-                  from_sizes: bool = False) -> np.ndarray:
+def source_coords(mode: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float]) -> np.ndarray:
     """Input coordinate (float32) of every output index along one dim."""
     x, s = np.arange(n_out, dtype=F32), F32(scale)
     half = F32(0.5)
@@ -38,13 +30,13 @@ def source_coords(mode: str, n_in: int, n_out: int, scale: float, roi: tuple[flo
     if mode == "half_pixel_symmetric":
         adjustment = F32(n_out) / (s * F32(n_in))
         offset = F32(n_in) / F32(2) * (F32(1) - adjustment)
-        return _snap_ties((np.float64(offset) + (x + 0.5) / np.float64(s) - 0.5).astype(F32))
+        return (np.float64(offset) + (x + 0.5) / np.float64(s) - 0.5).astype(F32)
     if mode == "pytorch_half_pixel":
         return (x + half) / s - half if n_out > 1 else np.zeros(n_out, F32)
     if mode == "align_corners":
         return x * F32(n_in - 1) / F32(n_out - 1) if n_out > 1 else np.zeros(n_out, F32)
     if mode == "asymmetric":
-        return x * (F32(n_in) / F32(n_out)) if from_sizes else x / s
+        return x / s
     if mode == "tf_half_pixel_for_nn":
         return (x + half) / s
     lo, hi = F32(roi[0]), F32(roi[1])
@@ -56,7 +48,7 @@ def source_coords(mode: str, n_in: int, n_out: int, scale: float, roi: tuple[flo
 def nearest_index(coords: np.ndarray, nearest_mode: str, n_in: int, extrapolate: bool) -> np.ndarray:
     """Rounds coordinates to input indices, clamped into range (or -1 outside with `extrapolate`)."""
     floor = np.floor(coords)
-    tie = coords - floor == F32(0.5)
+    tie = np.abs(coords - (floor + F32(0.5))) <= TIE_TOLERANCE
     if nearest_mode == "round_prefer_floor":
         idx = np.where(tie, floor, np.round(coords))
     elif nearest_mode == "round_prefer_ceil":
@@ -114,7 +106,7 @@ def _resize_tables(ctx, node, shape, scales, sizes, roi) -> ResizeAttrs:
         if out[d] == n and mode != "tf_crop_and_resize":
             index.append(tuple(range(n)))
             continue
-        coords = source_coords(mode, n, out[d], scale[d], full_roi[d], sizes is not None)
+        coords = source_coords(mode, n, out[d], scale[d], full_roi[d])
         index.append(tuple(int(i) for i in nearest_index(coords, nearest_mode, n, mode == "tf_crop_and_resize")))
     return ResizeAttrs(tuple(index), float(ctx.attr(node, "extrapolation_value", 0.0)))
 
