@@ -14,7 +14,7 @@ from edgec.backend.lower import lower_for_c
 from edgec.backend.names import c_comment, c_identifier
 from edgec.backend.plan import MemoryPlan, plan_memory
 from edgec.backend.signature import PortSig, Signature
-from edgec.errors import EdgecError, UnsupportedOpError
+from edgec.errors import EdgecError, ShapeError, UnsupportedOpError
 from edgec.ir.graph import Graph, Value
 from edgec.ops import base
 from edgec.resources import runtime_dir, templates_dir
@@ -102,6 +102,9 @@ def runtime_files(sources: set[str]) -> dict[str, str]:
 
 def emit_c(g: Graph, name: str) -> CModelSource:
     """Turns an optimised graph into C files; `name` is already a C identifier."""
+    for v in g.outputs:
+        if v.type.size == 0:
+            raise ShapeError(f"output '{v.name}' has no elements (shape {list(v.shape)}); nothing to compute")
     g, splats = lower_for_c(g)
     mem = plan_memory(g)
     inputs, outputs = _ports(g.inputs, name, "in"), _ports(g.outputs, name, "out")

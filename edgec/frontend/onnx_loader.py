@@ -17,8 +17,8 @@ from edgec.frontend import onnx_ops  # noqa: F401  (fills IMPORTERS)
 from edgec.ir.graph import DType, Graph, TensorType, Value
 
 MIN_OPSET = 13
-_ONNX_FLOATS = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
-                onnx.TensorProto.BFLOAT16}
+# IEEE float inputs are all computed in float32; bfloat16 and the float8 types are refused.
+_ONNX_FLOATS = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16}
 _ONNX_INTS = {onnx.TensorProto.INT64: DType.I64, onnx.TensorProto.INT32: DType.I32,
               onnx.TensorProto.INT8: DType.I8, onnx.TensorProto.UINT8: DType.U8,
               onnx.TensorProto.INT16: DType.I16, onnx.TensorProto.BOOL: DType.BOOL}
@@ -96,8 +96,11 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
     ctx = ImportContext(default_opset(model))
     g = model.graph
     for t in g.initializer:
-        arr = numpy_helper.to_array(t)
-        ctx.values[t.name] = ctx.const(arr, t.name)
+        try:
+            ctx.values[t.name] = ctx.const(numpy_helper.to_array(t), t.name)
+        except (TypeError, ValueError) as e:
+            raise UnsupportedOpError("initializer", t.name, f"element type {onnx.TensorProto.DataType.Name(t.data_type)} "
+                                     f"({str(e)[:80]})") from None
         ctx.mark_named(ctx.values[t.name])
     graph_inputs = [vi.name for vi in g.input if vi.name not in ctx.values]
     unknown = set(overrides) - set(graph_inputs)
