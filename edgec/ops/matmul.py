@@ -133,7 +133,7 @@ def _matrix_strides(shape: tuple[int, ...], trans: bool, is_a: bool) -> tuple[in
     """(row, col) element strides of the logical A [M, K] or B [K, N] inside one stored matrix."""
     if len(shape) == 1:
         return (shape[0], 1) if is_a else (1, 1)
-    rows, cols = shape[-2], shape[-1]
+    cols = shape[-1]
     return (1, cols) if trans else (cols, 1)
 
 

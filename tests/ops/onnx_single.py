@@ -65,14 +65,9 @@ def assert_ref_matches_ort(model: onnx.ModelProto, feeds: dict[str, np.ndarray] 
 
 
 def check_c(model: onnx.ModelProto, feeds: dict[str, np.ndarray] | None = None, **tol) -> None:
-    """The compiled C equals onnxruntime (skips while the C back end's pipeline is missing)."""
-    import pytest
-    testing = pytest.importorskip("edgec.testing")
-    try:
-        import edgec.passes.pipeline  # noqa: F401
-    except ImportError:
-        pytest.skip("C back end pipeline not available yet")
-    testing.check_onnx(model, feeds if feeds is not None else random_feeds(model), **tol)
+    """The compiled C equals onnxruntime."""
+    from edgec.testing import check_onnx
+    check_onnx(model, feeds if feeds is not None else random_feeds(model), **tol)
 
 
 def onnx_node_case(module: str, name: str):
@@ -96,14 +91,32 @@ def onnx_node_case(module: str, name: str):
 
 def check_onnx_node_case(module: str, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
     """The compiled C of one of onnx's node test cases reproduces the case's expected outputs."""
-    import pytest
-    try:
-        import edgec.passes.pipeline  # noqa: F401
-    except ImportError:
-        pytest.skip("C back end pipeline not available yet")
     import edgec
     model, feeds, expected = onnx_node_case(module, name)
     got = edgec.compile(model).run(feeds)
     for vi, want in zip(model.graph.output, expected):
         np.testing.assert_allclose(got[vi.name], want.astype(np.float32).reshape(got[vi.name].shape),
                                    rtol=rtol, atol=atol, err_msg=f"{name}: output {vi.name}")
+
+
+def node_cases(op_types) -> list:
+    """onnx's own single-node conformance cases for the given op types."""
+    from onnx.backend.test.case.node import collect_testcases
+    with np.errstate(all="ignore"):
+        cases = collect_testcases()
+    return [c for c in cases if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in op_types
+            and "expanded" not in c.name]
+
+
+def with_constant_inputs(case):
+    """A case's model with every input but the first as an initializer; its feeds and outputs."""
+    m = onnx.ModelProto()
+    m.CopyFrom(case.model)
+    inputs, outputs = case.data_sets[0]
+    g = m.graph
+    for vi, arr in list(zip(g.input, inputs))[1:]:
+        g.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
+    keep = g.input[0]
+    del g.input[:]
+    g.input.append(keep)
+    return m, {keep.name: np.asarray(inputs[0])}, [np.asarray(o) for o in outputs]

@@ -5,8 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
 from edgec.errors import UnsupportedOpError
@@ -15,7 +14,8 @@ from edgec.ir.graph import Node, TensorType, Value
 from edgec.ops import REGISTRY
 from edgec.ops.base import Activation
 from edgec.ops.conv import ConvAttrs, ConvTransposeAttrs
-from tests.ops.onnx_single import assert_ref_matches_ort, random_feeds, run_edgec_ref, single_node_model
+from tests.ops.onnx_single import (assert_ref_matches_ort, node_cases, random_feeds, run_edgec_ref, single_node_model,
+                                   with_constant_inputs)
 
 RNG = np.random.default_rng(1234)
 
@@ -312,32 +312,10 @@ def test_conv_c_with_single_value_weight_filled_at_run_time_matches_onnxruntime(
 
 
 # -- ONNX's own node test cases (onnx.backend.test.case) ------------------------------------------
-def _onnx_cases():
-    from onnx.backend.test.case.node import collect_testcases
-    with np.errstate(all="ignore"):
-        cases = collect_testcases()
-    return [c for c in cases
-            if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in ("Conv", "ConvTranspose")]
-
-
-def _with_constant_weights(case):
-    """The case's model with every input but x as an initializer, and its feeds and outputs."""
-    m = onnx.ModelProto()
-    m.CopyFrom(case.model)
-    inputs, outputs = case.data_sets[0]
-    g = m.graph
-    for vi, arr in list(zip(g.input, inputs))[1:]:
-        g.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
-    keep = g.input[0]
-    del g.input[:]
-    g.input.append(keep)
-    return m, {keep.name: np.asarray(inputs[0])}, [np.asarray(o) for o in outputs]
-
-
-@pytest.mark.parametrize("case", _onnx_cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("case", node_cases(("Conv", "ConvTranspose")), ids=lambda c: c.name)
 def test_onnx_conv_case_matches_in_ref_and_c_or_is_refused_as_3d(case):
     from edgec.testing import check_onnx
-    model, feeds, want = _with_constant_weights(case)
+    model, feeds, want = with_constant_inputs(case)
     if "3d" in case.name:
         with pytest.raises(UnsupportedOpError, match="3-D"):
             import_onnx(model)

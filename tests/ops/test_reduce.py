@@ -14,7 +14,8 @@ from edgec.frontend.onnx_loader import import_onnx
 from edgec.ir.graph import TensorType
 from edgec.ops import REGISTRY
 from edgec.ops.reduce import ReduceAttrs, SoftmaxAttrs, reduce_plan
-from tests.ops.onnx_single import assert_ref_matches_ort, check_c, random_feeds, run_edgec_ref, single_node_model
+from tests.ops.onnx_single import (assert_ref_matches_ort, check_c, node_cases, random_feeds, run_edgec_ref,
+                                   single_node_model, with_constant_inputs)
 
 _REDUCE_OPS = ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"]
 _AXES_CASES = [  # (shape, axes); None: the attribute/input is absent (reduce everything)
@@ -275,33 +276,11 @@ _NODE_ERRORS = {"test_reduce_max_bool_inputs": "bool", "test_reduce_min_bool_inp
                 "test_batchnorm_epsilon_training_mode": "training"}
 
 
-def _node_cases():
-    from onnx.backend.test.case.node import collect_testcases
-    with np.errstate(all="ignore"):
-        cases = collect_testcases()
-    return [c for c in cases if len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in _NODE_OPS
-            and "expanded" not in c.name]
-
-
-def _with_constant_params(case):
-    """The case's model with every input but the first as an initializer, its feeds and outputs."""
-    m = onnx.ModelProto()
-    m.CopyFrom(case.model)
-    inputs, outputs = case.data_sets[0]
-    g = m.graph
-    for vi, arr in list(zip(g.input, inputs))[1:]:
-        g.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
-    keep = g.input[0]
-    del g.input[:]
-    g.input.append(keep)
-    return m, {keep.name: np.asarray(inputs[0])}, [np.asarray(o) for o in outputs]
-
-
-@pytest.mark.parametrize("case", _node_cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("case", node_cases(_NODE_OPS), ids=lambda c: c.name)
 def test_onnx_node_case_matches_in_ref_and_c_or_fails_clearly(case):
     import edgec
     from edgec.errors import EdgecError
-    model, feeds, want = _with_constant_params(case)
+    model, feeds, want = with_constant_inputs(case)
     if case.name in _NODE_ERRORS or "_empty_set" in case.name:
         with pytest.raises(EdgecError, match=_NODE_ERRORS.get(case.name)):
             edgec.compile(model)
