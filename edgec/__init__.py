@@ -1,4 +1,9 @@
-"""edgec: compiles trained models into verified, portable C for microcontrollers."""
+"""edgec: compiles trained models into verified, portable C for microcontrollers.
+
+The Python API mirrors the CLI: `compile` (-> Artifact: write, build, run, memory, macs),
+`verify` (compile, build with gcc, compare with the float reference on a data file) and
+`inspect` (IR, per-layer shapes, parameters, MACs, memory).
+"""
 __version__ = "0.1.0"
 
 from edgec.errors import EdgecError  # noqa: E402
@@ -10,4 +15,16 @@ def compile(model, input_shapes=None, name=None, verify_each=True):
     return _compile(model, input_shapes=input_shapes, name=name, verify_each=verify_each)
 
 
-__all__ = ["compile", "EdgecError", "__version__"]
+def verify(model, data_path, input_shapes=None, name=None, rtol=1e-3, atol=1e-4):
+    """Returns (Artifact, report dict) as `edgec verify` prints and writes as JSON."""
+    from edgec.verify import verify as _verify
+    return _verify(model, data_path, input_shapes, name, rtol, atol)
+
+
+def inspect(model, input_shapes=None):
+    """The `edgec inspect` report of a model: IR dump, layer table, MACs, memory."""
+    from edgec.inspect_model import inspect_report
+    return inspect_report(compile(model, input_shapes=input_shapes))
+
+
+__all__ = ["compile", "verify", "inspect", "EdgecError", "__version__"]
