@@ -134,7 +134,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    ap.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    args = ap.parse_args(argv)
     try:
         return args.fn(args)
     except EdgecError as e:
@@ -143,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug in edgec: still one line, unless --debug asks for the traceback
+        if args.debug:
+            raise
+        first = (str(e).splitlines() or [""])[0][:200]
+        print(f"edgec: internal error: {type(e).__name__}: {first} (rerun with --debug and report it)", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 import onnx
+import onnx.inliner
+import onnx.version_converter
 from onnx import numpy_helper
 
 from edgec.errors import ModelLoadError, ShapeError, UnsupportedOpError
