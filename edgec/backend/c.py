@@ -84,11 +84,21 @@ def _env() -> jinja2.Environment:
 _INCLUDE = re.compile(r'#include "([^"]+)"')
 
 
+def kernel_headers(sources: set[str]) -> list[str]:
+    """The runtime headers the used kernels' .c files include: what the model's .c includes, so an
+    int8 model never sees a float kernel's declarations."""
+    root = runtime_dir()
+    found: set[str] = set()
+    for s in sources:
+        found.update(_INCLUDE.findall((root / "src" / f"{s}.c").read_text()))
+    return sorted(h for h in found if (root / "include" / h).exists() and h != "ec_fixedpoint.h")
+
+
 def runtime_files(sources: set[str]) -> dict[str, str]:
     """The runtime .c files used and every runtime header they (transitively) include."""
     root = runtime_dir()
     files: dict[str, str] = {}
-    todo = [f"src/{s}.c" for s in sorted(sources)] + ["include/ec_kernels.h"]
+    todo = [f"src/{s}.c" for s in sorted(sources)]
     while todo:
         rel = todo.pop()
         name = rel.split("/")[-1]
@@ -127,7 +137,8 @@ def emit_c(g: Graph, name: str) -> CModelSource:
     unused = [p.param for p in inputs if id(p.value) not in read]
     args = dict(name=name, NAME=name.upper(), banner=banner, inputs=inputs, outputs=outputs, ctx=ctx, unused=unused,
                 arena_bytes=mem.arena_bytes, weights=ctx.weights, body=c_array_body,
-                weights_bytes=weights_bytes, runtime=sorted(ctx.sources))
+                weights_bytes=weights_bytes, runtime=sorted(ctx.sources),
+                headers=kernel_headers(ctx.sources))
     files = {
         f"{name}.h": env.get_template("model.h.j2").render(**args),
         f"{name}.c": env.get_template("model.c.j2").render(**args),

@@ -1,5 +1,7 @@
 """Operator definitions. Importing this package registers every op in `base.REGISTRY`."""
 from edgec.ops import base
-from edgec.ops import elementwise, conv, pool, matmul, movement, reduce  # noqa: F401  (registration)
+from edgec.ops import elementwise, conv, pool, matmul, movement, reduce, quant_io  # noqa: F401  (float)
+from edgec.ops import (conv_s8, matmul_s8, pool_s8, elementwise_s8, movement_s8, reduce_s8,  # noqa: F401  (int8)
+                       activation_s8)
 
 REGISTRY = base.REGISTRY

@@ -5,7 +5,7 @@ that the simulator, the constant folder, the fuser and the C back end cannot dri
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -38,6 +38,9 @@ class OpDef:
             that op(transpose(x, perm), attrs) == transpose(op(x, attrs'), perm_out), or None if
             not possible. perm_out == perm unless the op changes rank. Used by transpose sinking.
         macs: (attrs, in types, out types) -> multiply-accumulates, for reports.
+        quantize: (QuantContext, float node) -> None: adds the int8 node(s) computing this float
+            node (see edgec/quant/quantize.py); return False to decline (e.g. unsupported attrs),
+            which makes the node a float island or an error. None: no int8 kernel.
     """
 
     name: str
@@ -52,6 +55,7 @@ class OpDef:
     layout: Callable[..., tuple[Any, list]] | None = None
     permute: Callable[..., Any] | None = None
     macs: Callable[[Any, list[TensorType], list[TensorType]], int] | None = None
+    quantize: Callable[..., Any] | None = None
 
 
 REGISTRY: dict[str, OpDef] = {}
@@ -65,6 +69,13 @@ def register(opdef: OpDef) -> OpDef:
 
 
 def get(name: str) -> OpDef:
+    return REGISTRY[name]
+
+
+def attach(name: str, **fields: Any) -> OpDef:
+    """Adds fields to an op defined in another module (e.g. its int8 `quantize` rule, which
+    lives with the int8 kernels of its family)."""
+    REGISTRY[name] = replace(REGISTRY[name], **fields)
     return REGISTRY[name]
 
 

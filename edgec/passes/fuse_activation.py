@@ -16,13 +16,25 @@ from edgec.ops.base import Activation
 from edgec.passes.common import producer_through_aliases, sole_user
 
 
-def fuse_activation(g: Graph) -> Graph:
+CLAMPS = frozenset({"relu", "clip"})
+
+
+def fuse_clamps(g: Graph) -> Graph:
+    """fuse_activation restricted to relu/clip: what an int8 kernel's output clamp can absorb,
+    so every other activation keeps its own calibrated input range."""
+    return fuse_activation(g, CLAMPS)
+
+
+def fuse_activation(g: Graph, kinds: frozenset[str] | None = None) -> Graph:
+    """Fuses every activation op (or only those in `kinds`) into its producer."""
     g = g.copy()
     producers = g.producers()
     users = g.consumers()
     dropped: set[int] = set()
     for n in g.nodes:
         if not base.get(n.op).activation or not n.inputs or n.inputs[0] is None:
+            continue
+        if kinds is not None and n.op not in kinds:
             continue
         x = n.inputs[0]
         if sole_user(g, x, users) is not n or x.type != n.outputs[0].type or x.type.dtype != DType.F32:

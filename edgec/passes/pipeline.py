@@ -8,7 +8,7 @@ from edgec.ir.verify import verify
 from edgec.passes.eliminate_dead_code import eliminate_dead_code
 from edgec.passes.fold_batchnorm import fold_batchnorm
 from edgec.passes.fold_constants import fold_constants
-from edgec.passes.fuse_activation import fuse_activation
+from edgec.passes.fuse_activation import fuse_activation, fuse_clamps
 from edgec.passes.remove_identity import remove_identity
 from edgec.passes.sink_transposes import sink_transposes
 from edgec.passes.to_channels_last import to_channels_last
@@ -25,6 +25,10 @@ DEFAULT_PIPELINE: list[tuple[str, Pass]] = [
     ("sink_transposes", sink_transposes),
     ("eliminate_dead_code", eliminate_dead_code),
 ]
+
+# Before int8 quantization only clamps fuse: other activations need their own input ranges.
+INT8_PIPELINE: list[tuple[str, Pass]] = [
+    (name, fuse_clamps if fn is fuse_activation else fn) for name, fn in DEFAULT_PIPELINE]
 
 
 def run_pipeline(g: Graph, verify_each: bool = True,

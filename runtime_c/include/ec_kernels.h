@@ -1,4 +1,5 @@
-/* edgec runtime: every float32 kernel's prototype and parameter struct. */
+/* edgec runtime: every kernel's prototype and parameter struct, for code that calls kernels
+ * directly (generated models include only the headers of the kernels they use). */
 #ifndef EC_KERNELS_H
 #define EC_KERNELS_H
 
@@ -9,5 +10,6 @@
 #include "ec_matmul.h"
 #include "ec_movement.h"
 #include "ec_reduce.h"
+#include "ec_quant.h"
 
 #endif /* EC_KERNELS_H */

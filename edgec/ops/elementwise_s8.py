@@ -1,0 +1,1 @@
+"""int8 kernels of this family (being written)."""

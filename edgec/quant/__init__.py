@@ -1,0 +1,1 @@
+"""int8 quantization: fixed-point arithmetic, calibration observers, the quantization pass."""

@@ -1,0 +1,54 @@
+"""Choosing int8 quantization parameters (TFLite / CMSIS-NN convention)."""
+from __future__ import annotations
+
+import numpy as np
+
+from edgec.ir.graph import QParams
+
+QMIN, QMAX = -128, 127
+
+
+def activation_qparams(lo: float, hi: float) -> QParams:
+    """Asymmetric int8 for a real range: the range is widened to contain 0 (so 0 is exact) and
+    the zero point is rounded and clamped into [-128, 127]."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo < 1e-12:
+        return QParams((1.0 / 256.0,), (0,))
+    scale = (hi - lo) / (QMAX - QMIN)
+    zp = int(np.clip(np.round(QMIN - lo / scale), QMIN, QMAX))
+    return QParams((float(np.float32(scale)),), (zp,))
+
+
+def fixed_qparams(scale: float, zero_point: int) -> QParams:
+    """Ranges fixed by an op's definition (logistic 1/256 with zero point -128, tanh 1/128, ...)."""
+    return QParams((float(scale),), (int(zero_point),))
+
+
+def weight_per_channel(w: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per output channel in [-127, 127]: (int8 weights, float scales)."""
+    w = np.asarray(w, dtype=np.float32)
+    moved = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)
+    amax = np.max(np.abs(moved), axis=1) if moved.size else np.zeros(w.shape[axis])
+    scales = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    q = np.clip(np.round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
+    return q, scales
+
+
+def quantize_bias(b: np.ndarray, input_scale: float, weight_scales: np.ndarray) -> np.ndarray:
+    """int32 bias with scale input_scale * weight_scale per channel."""
+    s = np.float64(input_scale) * weight_scales.astype(np.float64)
+    return np.clip(np.round(np.asarray(b, np.float64) / s), -(2 ** 31), 2 ** 31 - 1).astype(np.int32)
+
+
+def quantize_array(x: np.ndarray, q: QParams) -> np.ndarray:
+    """float -> int8 as TFLite's Quantize and ec_quantize_f32: x / scale in float32, rounded half
+    away from zero (exactly, as roundf), plus the zero point, clamped."""
+    r = (np.asarray(x, np.float32) / np.float32(q.scale[0])).astype(np.float64)
+    r = np.sign(r) * np.floor(np.abs(r) + 0.5)
+    return np.clip(r + q.zero_point[0], QMIN, QMAX).astype(np.int8)
+
+
+def dequantize_array(x: np.ndarray, q: QParams) -> np.ndarray:
+    return ((np.asarray(x, np.int32) - q.zero_point[0]) * np.float32(q.scale[0])).astype(np.float32)
