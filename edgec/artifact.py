@@ -22,6 +22,9 @@ class Artifact:
     graph: Graph
     c: CModelSource
     model_path: str | None = None
+    quant: str = "float"
+    float_graph: Graph | None = None          # the optimised float graph (int8: before quantization)
+    float_islands: list[str] = field(default_factory=list)
     _built: dict = field(default_factory=dict, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
@@ -43,8 +46,28 @@ class Artifact:
         return self._built[key]
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """One inference through the C code."""
+        """One inference through the C code (int8 models: int8 feeds and outputs)."""
         return self.build().run(feeds)
+
+    def simulate(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One inference through the numpy simulator of the compiled graph (bit-exact spec of
+        the C for int8 models)."""
+        from edgec.sim.interpreter import run_graph
+        return run_graph(self.graph, feeds)
+
+    def quantize_inputs(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Float feeds -> the int8 feeds `run` takes (identity for float models)."""
+        from edgec.quant.qparams import quantize_array
+        out = {}
+        for v in self.graph.inputs:
+            x = np.asarray(feeds[v.name])
+            out[v.name] = quantize_array(x, v.type.qparams) if v.type.qparams is not None else x
+        return out
+
+    def dequantize_outputs(self, outs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from edgec.quant.qparams import dequantize_array
+        q = {v.name: v.type.qparams for v in self.graph.outputs}
+        return {k: dequantize_array(x, q[k]) if q.get(k) is not None else x for k, x in outs.items()}
 
     @property
     def macs(self) -> int:

@@ -10,7 +10,7 @@ import onnx
 from edgec.artifact import Artifact
 from edgec.backend.c import emit_c
 from edgec.backend.names import c_identifier
-from edgec.errors import ModelLoadError
+from edgec.errors import EdgecError, ModelLoadError
 from edgec.frontend.onnx_loader import import_onnx, load_onnx
 from edgec.ir.graph import Graph
 
@@ -28,13 +28,35 @@ def load_model(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = Non
     raise ModelLoadError(f"cannot load a model from {type(model).__name__} {model!r}"[:200])
 
 
-def optimise(g: Graph, verify_each: bool = True) -> Graph:
-    from edgec.passes.pipeline import run_pipeline
-    return run_pipeline(g, verify_each=verify_each)
+def optimise(g: Graph, verify_each: bool = True, quant: str = "float") -> Graph:
+    from edgec.passes.pipeline import DEFAULT_PIPELINE, INT8_PIPELINE, run_pipeline
+    return run_pipeline(g, verify_each=verify_each, passes=INT8_PIPELINE if quant == "int8" else DEFAULT_PIPELINE)
+
+
+def _quantize(float_graph: Graph, calib: Any, calib_method: str, allow_float: bool, verify_each: bool):
+    """Calibrates the optimised float graph and quantizes it; calib: .npz path or list of feeds."""
+    from edgec.data import load_inputs, samples
+    from edgec.ir.verify import verify
+    from edgec.quant.calibrate import calibrate
+    from edgec.quant.quantize import quantize_graph
+    if calib is None:
+        raise EdgecError("--quant int8 needs calibration data (--calib CALIB.npz) unless the model is pre-quantized")
+    if isinstance(calib, (str, Path)):
+        batches = load_inputs(str(calib), [(v.name, v.shape) for v in float_graph.inputs])
+        n = next(iter(batches.values())).shape[0]
+        feeds = samples(batches)
+    else:
+        feeds, n = list(calib), len(calib)
+    ranges = calibrate(float_graph, feeds, calib_method, n)
+    result = quantize_graph(float_graph, ranges, allow_float)
+    if verify_each:
+        verify(result.graph, "quantize")
+    return result
 
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
-            verify_each: bool = True) -> Artifact:
+            verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
+            float_ops: bool = False) -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -42,9 +64,22 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         input_shapes: fixes symbolic input dims, e.g. {"x": (1, 3, 32, 32)}.
         name: C prefix of the generated API (default: from the file or graph name); sanitised.
         verify_each: run the IR verifier after every pass.
+        quant: "float" (float32 C) or "int8" (integer-only C, TFLite/CMSIS-NN int8 scheme).
+        calib: for int8: an .npz path or a list of feed dicts, run through the float model to
+            choose every activation's range.
+        calib_method: observer name (see edgec.quant.observers.OBSERVERS).
+        float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
+            instead of failing.
     """
+    if quant not in ("float", "int8"):
+        raise EdgecError(f"--quant {quant}: expected float or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
-    g = optimise(source, verify_each)
+    g = optimise(source, verify_each, quant)
+    float_graph, islands = g, []
+    if quant == "int8":
+        result = _quantize(g, calib, calib_method, float_ops, verify_each)
+        g, islands = result.graph, result.float_islands
     c = emit_c(g, cname)
-    return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None)
+    return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
+                    quant=quant, float_graph=float_graph, float_islands=islands)

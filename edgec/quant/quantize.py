@@ -15,6 +15,7 @@ import numpy as np
 from edgec.errors import UnsupportedOpError
 from edgec.ir.graph import DType, Graph, Node, QParams, TensorType, Value
 from edgec.ops import base
+from edgec.ops.quant_io import AffineAttrs
 from edgec.quant.calibrate import Ranges
 from edgec.quant.qparams import activation_qparams, quantize_bias, weight_per_channel
 
@@ -97,12 +98,16 @@ def _float_island(qctx: QuantContext, n: Node) -> None:
             ins.append(v)
             continue
         fv = Value(f"{v.name}_dq", TensorType(v.shape, DType.F32))
-        qctx.add("dequantize", [qctx.q(v)], [fv], name=f"{n.name}_dq")
+        qv = qctx.q(v)
+        qctx.add("dequantize", [qv], [fv], AffineAttrs(qv.type.qparams.scale[0], qv.type.qparams.zero_point[0]),
+                 name=f"{n.name}_dq")
         ins.append(fv)
     outs = [Value(f"{o.name}_f", TensorType(o.shape, o.type.dtype)) for o in n.outputs]
     qctx.add(n.op, ins, outs, n.attrs, n.name)
     for o, fo in zip(n.outputs, outs):
-        qctx.add("quantize", [fo], [qctx.output(o)], name=f"{n.name}_q")
+        qo = qctx.output(o)
+        qctx.add("quantize", [fo], [qo], AffineAttrs(qo.type.qparams.scale[0], qo.type.qparams.zero_point[0]),
+                 name=f"{n.name}_q")
 
 
 def quantize_graph(g: Graph, ranges: Ranges, allow_float: bool = False) -> QuantResult:
