@@ -35,12 +35,19 @@ def _write_json(path: str | None, report: dict) -> None:
 
 def cmd_compile(a) -> int:
     import edgec
-    art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name)
+    art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
+                        calib=a.calib, float_ops=a.float_ops)
     out = art.write(a.output)
     m = art.memory()
-    print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files: arena {m['arena_bytes']} B "
+    print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
           f"(no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, {art.macs} MACs")
+    _print_islands(art.float_islands)
     return 0
+
+
+def _print_islands(islands: list[str]) -> None:
+    if islands:
+        print(f"float islands ({len(islands)}): " + "; ".join(islands))
 
 
 def cmd_run(a) -> int:
@@ -62,17 +69,33 @@ def cmd_run(a) -> int:
 
 
 def cmd_verify(a) -> int:
-    from edgec.report import format_table
+    from edgec.report import format_per_layer, format_table
     from edgec.verify import verify
-    art, report = verify(a.model, a.data, _shape_option(a.input_shape), a.name, a.rtol, a.atol)
+    art, report = verify(a.model, a.data, _shape_option(a.input_shape), a.name, a.rtol, a.atol, a.quant, a.calib,
+                         a.labels, a.per_layer, a.float_ops, a.min_sqnr)
     if a.out:
         art.write(a.out)
-    print(f"{art.name}: {report['samples']} samples, C (gcc) vs {report['reference']}")
+    print(f"{art.name} ({art.quant}): {report['samples']} samples, C (gcc) vs {report['reference']}")
     print(format_table(report["outputs"]))
+    if "accuracy" in report:
+        acc = report["accuracy"]
+        print(f"top-1: float {100 * acc['top1_float']:.2f}%, {art.quant} {100 * acc['top1_compiled']:.2f}%, "
+              f"agreement {100 * acc['agreement']:.2f}%")
+    if "bit_exact_vs_simulator" in report:
+        exact = "yes" if report["bit_exact_vs_simulator"] else ("no (float islands)" if report["float_islands"] else "NO")
+        print(f"C bit-exact with the integer simulator: {exact}")
+        _print_islands(report["float_islands"])
+    if report.get("per_layer"):
+        print(format_per_layer(report["per_layer"]))
     m = report["memory"]
     print(f"arena {m['arena_bytes']} B (no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, "
           f"{report['macs']} MACs, {report['timing']['c_us_per_inference']} us/inference")
-    print("PASS" if report["passed"] else f"FAIL: outside rtol={a.rtol} atol={a.atol}")
+    if report["passed"]:
+        print("PASS")
+    elif art.quant == "int8":
+        print(f"FAIL: not bit-exact with the simulator, or an output's SQNR is below {a.min_sqnr} dB")
+    else:
+        print(f"FAIL: outside rtol={a.rtol} atol={a.atol}")
     _write_json(a.json, report)
     return 0 if report["passed"] else EXIT_MISMATCH
 
@@ -96,6 +119,13 @@ def cmd_inspect(a) -> int:
     return 0
 
 
+def _quant_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quant", choices=["float", "int8"], default="float", help="numeric mode of the C")
+    p.add_argument("--calib", metavar="CALIB.npz", help="int8: calibration inputs (a few hundred samples)")
+    p.add_argument("--float-ops", action="store_true",
+                   help="int8: keep ops without an int8 kernel in float32 (listed as float islands)")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="edgec", description="Compile trained models into verified C for microcontrollers.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -106,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, metavar="DIR")
     c.add_argument("--name", help="C prefix of the generated API")
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
+    _quant_options(c)
     c.set_defaults(fn=cmd_compile)
 
     r = sub.add_parser("run", help="build DIR's C with gcc and run every sample of IN.npz")
@@ -121,8 +152,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--out", metavar="DIR", help="also write the generated C here")
     v.add_argument("--name")
     v.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
-    v.add_argument("--rtol", type=float, default=1e-3)
-    v.add_argument("--atol", type=float, default=1e-4)
+    v.add_argument("--rtol", type=float, default=1e-3, help="float models: relative tolerance")
+    v.add_argument("--atol", type=float, default=1e-4, help="float models: absolute tolerance")
+    v.add_argument("--min-sqnr", type=float, default=15.0, help="int8 models: lowest acceptable SQNR (dB)")
+    v.add_argument("--labels", action="store_true", help="report top-1 accuracy against the data file's 'labels'")
+    v.add_argument("--per-layer", action="store_true", help="int8: SQNR of every layer, float vs int8")
+    _quant_options(v)
     v.set_defaults(fn=cmd_verify)
 
     i = sub.add_parser("inspect", help="show the IR, layers, MACs and memory of MODEL or DIR")

@@ -47,3 +47,44 @@ def format_table(outputs: dict[str, dict]) -> str:
         rows.append((name, f"{r['max_abs_err']:.3g}", f"{r['sqnr_db']:.1f}", t, "yes" if r["within_tolerance"] else "NO"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
+
+
+def top1_accuracy(float_scores: np.ndarray, int_scores: np.ndarray, labels: np.ndarray) -> dict:
+    """Top-1 of the float reference and of the compiled model against labels, and agreement."""
+    f = float_scores.reshape(float_scores.shape[0], -1).argmax(axis=1)
+    q = int_scores.reshape(int_scores.shape[0], -1).argmax(axis=1)
+    labels = np.asarray(labels).reshape(-1)
+    return {"top1_float": float(np.mean(f == labels)), "top1_compiled": float(np.mean(q == labels)),
+            "agreement": float(np.mean(f == q))}
+
+
+def per_layer_sqnr(art, batches: dict[str, np.ndarray], max_samples: int = 64) -> list[dict]:
+    """SQNR between the float graph and the int8 simulator at every int8 value that stands for a
+    float value (same name): where the accuracy went, layer by layer."""
+    from edgec.data import samples
+    from edgec.quant.qparams import dequantize_array
+    from edgec.sim.interpreter import run_graph
+    if art.float_graph is None or art.quant != "int8":
+        return []
+    float_names = {v.name: v for n in art.float_graph.nodes for v in n.outputs}
+    rows: dict[str, dict] = {}
+    for i, feed in enumerate(samples(batches)):
+        if i >= max_samples:
+            break
+        fl = run_graph(art.float_graph, {k: np.asarray(v, np.float32) for k, v in feed.items()}, keep_all=True)
+        q = run_graph(art.graph, art.quantize_inputs(feed), keep_all=True)
+        for n in art.graph.nodes:
+            for v in n.outputs:
+                if v.name in float_names and v.type.qparams is not None and v.name in q and v.name in fl:
+                    r = rows.setdefault(v.name, {"name": v.name, "op": n.op, "ref": [], "got": []})
+                    r["ref"].append(fl[v.name].reshape(-1))
+                    r["got"].append(dequantize_array(q[v.name], v.type.qparams).reshape(-1))
+    return [{"name": r["name"], "op": r["op"], "sqnr_db": round(sqnr_db(np.concatenate(r["ref"]),
+                                                                      np.concatenate(r["got"])), 2)}
+            for r in rows.values()]
+
+
+def format_per_layer(rows: list[dict]) -> str:
+    table = [("layer", "op", "SQNR dB")] + [(r["name"][:40], r["op"], f"{r['sqnr_db']:.1f}") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table)

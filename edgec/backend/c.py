@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import jinja2
 
 from edgec import __version__
-from edgec.backend.cformat import c_array_body
+from edgec.backend.cformat import c_array_body, c_float
 from edgec.backend.emit import EmitContext
 from edgec.backend.lower import lower_for_c
 from edgec.backend.names import c_comment, c_identifier
 from edgec.backend.plan import MemoryPlan, plan_memory
+from edgec.backend.planner import align_up
 from edgec.backend.signature import PortSig, Signature
 from edgec.errors import EdgecError, ShapeError, UnsupportedOpError
-from edgec.ir.graph import Graph, Value
+from edgec.ir.graph import DType, Graph, Value
 from edgec.ops import base
 from edgec.resources import runtime_dir, templates_dir
 
@@ -31,6 +32,8 @@ class IoPort:
     size: int
     shape: tuple[int, ...]
     original: str   # the model's name, for comments
+    scale: str = ""       # C float literal of the int8 scale ("" for float ports)
+    zero_point: int = 0
 
 
 @dataclass
@@ -70,8 +73,10 @@ def _ports(values: list[Value], prefix: str, kind: str) -> list[IoPort]:
         if stem in used:
             stem = f"{stem}_{k}"
         used.add(stem)
+        q = v.type.qparams if v.type.dtype == DType.I8 else None
         ports.append(IoPort(f"{kind}_{stem}", f"{prefix.upper()}_{kind.upper()}_{stem.upper()}", v,
-                            v.type.dtype.ctype, v.type.size, v.shape, c_comment(v.name)))
+                            v.type.dtype.ctype, v.type.size, v.shape, c_comment(v.name),
+                            c_float(q.scale[0]) if q else "", q.zero_point[0] if q else 0))
     return ports
 
 
@@ -139,6 +144,12 @@ def emit_c(g: Graph, name: str) -> CModelSource:
                 arena_bytes=mem.arena_bytes, weights=ctx.weights, body=c_array_body,
                 weights_bytes=weights_bytes, runtime=sorted(ctx.sources),
                 headers=kernel_headers(ctx.sources))
+    float_io = bool(inputs + outputs) and all(p.scale for p in inputs + outputs)
+    io_offsets, end = {}, align_up(mem.arena_bytes, 8)
+    for p in inputs + outputs:
+        io_offsets[p.param] = end
+        end = align_up(end + p.size, 8)
+    args.update(float_io=float_io, io_offsets=io_offsets, float_arena_bytes=end)
     files = {
         f"{name}.h": env.get_template("model.h.j2").render(**args),
         f"{name}.c": env.get_template("model.c.j2").render(**args),
@@ -146,5 +157,7 @@ def emit_c(g: Graph, name: str) -> CModelSource:
         f"{name}_weights.c": env.get_template("weights.c.j2").render(**args),
         "Makefile": env.get_template("Makefile.j2").render(**args),
     }
+    if float_io:
+        files[f"{name}_float_io.c"] = env.get_template("float_io.c.j2").render(**args)
     files.update(runtime_files(ctx.sources))
     return CModelSource(name, files, inputs, outputs, mem, weights_bytes, g)
