@@ -9,7 +9,7 @@ import numpy as np
 from edgec.backend.build import CompiledModel, build_shared
 from edgec.backend.c import CModelSource
 from edgec.backend.signature import MANIFEST
-from edgec.ir.graph import Graph
+from edgec.ir.graph import DType, Graph
 from edgec.ops import base
 
 
@@ -61,12 +61,12 @@ class Artifact:
         out = {}
         for v in self.graph.inputs:
             x = np.asarray(feeds[v.name])
-            out[v.name] = quantize_array(x, v.type.qparams) if v.type.qparams is not None else x
+            out[v.name] = quantize_array(x, v.type.qparams) if v.type.dtype == DType.I8 else x
         return out
 
     def dequantize_outputs(self, outs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from edgec.quant.qparams import dequantize_array
-        q = {v.name: v.type.qparams for v in self.graph.outputs}
+        q = {v.name: v.type.qparams for v in self.graph.outputs if v.type.dtype == DType.I8}
         return {k: dequantize_array(x, q[k]) if q.get(k) is not None else x for k, x in outs.items()}
 
     @property

@@ -35,11 +35,22 @@ def optimise(g: Graph, verify_each: bool = True, quant: str = "float") -> Graph:
 
 def _quantize(float_graph: Graph, calib: Any, calib_method: str, allow_float: bool, verify_each: bool):
     """Calibrates the optimised float graph and quantizes it; calib: .npz path or list of feeds."""
-    from edgec.data import load_inputs, samples
     from edgec.ir.verify import verify
-    from edgec.quant.calibrate import calibrate
     from edgec.quant.quantize import quantize_graph
+    result = quantize_graph(float_graph, _calibrate(float_graph, calib, calib_method), allow_float)
+    if verify_each:
+        verify(result.graph, "quantize")
+    return result
+
+
+def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
+    """Every float value's range over `calib`; None when no data is given for a pre-quantized
+    model (QDQ): the quantization pass then uses the model's own qparams, kept on the values."""
+    from edgec.data import load_inputs, samples
+    from edgec.quant.calibrate import calibrate
     if calib is None:
+        if any(v.type.qparams is not None for v in float_graph.values()):
+            return None
         raise EdgecError("--quant int8 needs calibration data (--calib CALIB.npz) unless the model is pre-quantized")
     if isinstance(calib, (str, Path)):
         batches = load_inputs(str(calib), [(v.name, v.shape) for v in float_graph.inputs])
@@ -47,11 +58,7 @@ def _quantize(float_graph: Graph, calib: Any, calib_method: str, allow_float: bo
         feeds = samples(batches)
     else:
         feeds, n = list(calib), len(calib)
-    ranges = calibrate(float_graph, feeds, calib_method, n)
-    result = quantize_graph(float_graph, ranges, allow_float)
-    if verify_each:
-        verify(result.graph, "quantize")
-    return result
+    return calibrate(float_graph, feeds, calib_method, n)
 
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
@@ -66,7 +73,8 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         verify_each: run the IR verifier after every pass.
         quant: "float" (float32 C) or "int8" (integer-only C, TFLite/CMSIS-NN int8 scheme).
         calib: for int8: an .npz path or a list of feed dicts, run through the float model to
-            choose every activation's range.
+            choose every activation's range. A pre-quantized (QDQ) model needs none: its own
+            scales and zero points are used, and calibration only fills values it leaves out.
         calib_method: observer name (see edgec.quant.observers.OBSERVERS).
         float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
             instead of failing.

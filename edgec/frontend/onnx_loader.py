@@ -118,10 +118,11 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
         ctx.mark_named(v)
         inputs.append(v)
     for node in g.node:
-        if node.domain not in ("", "ai.onnx"):
+        default_domain = node.domain in ("", "ai.onnx")
+        fn = IMPORTERS.get(node.op_type if default_domain else f"{node.domain}.{node.op_type}")
+        if fn is None and not default_domain:   # a few contrib ops (com.microsoft.QLinearAdd) are known
             raise UnsupportedOpError(f"{node.domain}.{node.op_type}", node.name or node.output[0],
                                      "custom domain", sorted(IMPORTERS))
-        fn = IMPORTERS.get(node.op_type)
         if fn is None:
             raise UnsupportedOpError(node.op_type, node.name or node.output[0], "", sorted(IMPORTERS))
         for i in node.input:

@@ -6,21 +6,25 @@ beta folded into W and the bias); anything else becomes "matmul" plus element-wi
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import onnx
 
 from edgec.frontend.importer import ImportContext, importer
 from edgec.frontend.onnx_pool import reshape
-from edgec.ir.graph import Value
+from edgec.ir.graph import QParams, Value
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
 from edgec.ops.matmul import GemmAttrs, MatMulAttrs
 
 
-def _fully_connected(ctx: ImportContext, x: Value, w: np.ndarray, bias: np.ndarray | None, name: str) -> Value:
-    """gemm on x [..., K] with W [N, K]; other ranks than 2 are reshaped (free) around it."""
+def _fully_connected(ctx: ImportContext, x: Value, w: np.ndarray, bias: np.ndarray | None, name: str,
+                     wq: QParams | None = None) -> Value:
+    """gemm on x [..., K] with W [N, K]; other ranks than 2 are reshaped (free) around it.
+    wq: W's quantization parameters when the model gives them (a pre-quantized model)."""
     k, n = x.shape[-1], w.shape[0]
     consts = [ctx.const(w, f"{name}_weight")]
+    consts[0].type = replace(consts[0].type, qparams=wq)
     if bias is not None:
         consts.append(ctx.const(bias, f"{name}_bias"))
     if x.type.rank == 2:
@@ -63,7 +67,9 @@ def _gemm(ctx: ImportContext, node: onnx.NodeProto) -> None:
         w = b.data if trans_b else b.data.T
         if alpha != 1.0:
             w = np.asarray(alpha * w.astype(np.float64), dtype=np.float32)
-        y = _fully_connected(ctx, a, np.ascontiguousarray(w), bias, node.name)
+        wq = b.type.qparams if alpha == 1.0 else None
+        wq = wq.permuted((1, 0)) if wq is not None and not trans_b else wq
+        y = _fully_connected(ctx, a, np.ascontiguousarray(w), bias, node.name, wq)
     else:
         y = ctx.emit("matmul", [a, b], MatMulAttrs(trans_a, trans_b), f"{node.name}_mm")[0]
         if alpha != 1.0:
@@ -79,6 +85,7 @@ def _gemm(ctx: ImportContext, node: onnx.NodeProto) -> None:
 def _matmul(ctx: ImportContext, node: onnx.NodeProto) -> None:
     a, b = ctx.input(node, 0), ctx.input(node, 1)
     if b.is_const and b.type.rank == 2 and not a.is_const and a.shape[-1] == b.shape[0]:
-        ctx.bind(node, [_fully_connected(ctx, a, np.ascontiguousarray(b.data.T), None, node.name)])
+        wq = b.type.qparams.permuted((1, 0)) if b.type.qparams is not None else None
+        ctx.bind(node, [_fully_connected(ctx, a, np.ascontiguousarray(b.data.T), None, node.name, wq)])
         return
     ctx.bind(node, ctx.emit("matmul", [a, b], MatMulAttrs(), node.name))

@@ -58,6 +58,12 @@ class QParams:
     zero_point: tuple[int, ...]
     axis: int | None = None
 
+    def permuted(self, perm: tuple[int, ...]) -> "QParams":
+        """The parameters of transpose(x, perm): a channel axis moves with its dim."""
+        if self.axis is None:
+            return self
+        return QParams(self.scale, self.zero_point, list(perm).index(self.axis))
+
 
 @dataclass(frozen=True)
 class TensorType:

@@ -158,7 +158,8 @@ def _nhwc_weight(w: Value, suffix: str) -> Value:
     if not w.is_const:
         raise EdgecError(f"convolution weight '{w.name}' must be a constant")
     data = np.ascontiguousarray(w.data.transpose(0, 2, 3, 1), dtype=np.float32)
-    return Value(f"{w.name}_{suffix}", TensorType(tuple(data.shape), DType.F32), data)
+    qp = w.type.qparams.permuted((0, 2, 3, 1)) if w.type.qparams is not None else None   # pre-quantized model
+    return Value(f"{w.name}_{suffix}", TensorType(tuple(data.shape), DType.F32, qp), data)
 
 
 def _conv_layout(node) -> tuple[ConvAttrs, list]:

@@ -102,7 +102,8 @@ def emit_remap(ctx, node, tables: list[np.ndarray], value: float = 0.0) -> None:
         raise UnsupportedOpError(node.op, node.name, f"needs {len(dims)} dims after merging, max {MAX_RANK}")
     looked_up = [d.table for d in dims if d.table is not None]
     padded = any((t < 0).any() for t in looked_up)
-    if padded and value != 0.0 and out.type.dtype != DType.F32:
+    int8_fill = out.type.dtype == DType.I8 and float(value).is_integer() and -128 <= value <= 127
+    if padded and value != 0.0 and out.type.dtype != DType.F32 and not int8_fill:
         raise UnsupportedOpError(node.op, node.name, f"non-zero fill value for {out.type.dtype.value} data")
     if node.inputs[0].type.size >= 2 ** 31:
         raise UnsupportedOpError(node.op, node.name, "input too large for 32-bit offsets")
@@ -114,7 +115,7 @@ def emit_remap(ctx, node, tables: list[np.ndarray], value: float = 0.0) -> None:
     p = ctx.struct("ec_remap_params", {
         "rank": len(dims), "shape": [d.n for d in dims] + fill, "stride": [d.stride for d in dims] + fill,
         "map_start": starts + fill, "offset": base, "elem_size": out.type.dtype.itemsize,
-        "value": float(value)}, node.op)
+        "value": float(value), "fill_s8": int(value) if int8_fill else 0}, node.op)
     maps = ctx.ints(np.concatenate(looked_up).astype(np.int32), f"{node.name}_map") if looked_up else "NULL"
     ctx.call("ec_remap_f32", p, maps, ctx.ptr(node.inputs[0]), ctx.ptr(out))
 

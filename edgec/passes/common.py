@@ -7,22 +7,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgec.ir.graph import DType, Graph, Node, TensorType, Value
+from edgec.ir.graph import DType, Graph, Node, QParams, TensorType, Value
 from edgec.ops import base
 from edgec.ops.movement import TransposeAttrs
 
 
-def const_value(name: str, data: np.ndarray, dtype: DType | None = None) -> Value:
+def const_value(name: str, data: np.ndarray, dtype: DType | None = None, qparams: QParams | None = None) -> Value:
     """A new constant Value holding `data` (float data is stored as float32)."""
     arr = np.asarray(data)
     dtype = dtype or DType.from_np(arr.dtype)
     arr = np.ascontiguousarray(arr, dtype=dtype.np)
-    return Value(name, TensorType(tuple(arr.shape), dtype), arr)
+    return Value(name, TensorType(tuple(arr.shape), dtype, qparams), arr)
 
 
 def permuted_type(t: TensorType, perm: tuple[int, ...]) -> TensorType:
-    """The type of transpose(x, perm) for x of type t (output dim d is input dim perm[d])."""
-    return TensorType(tuple(t.shape[p] for p in perm), t.dtype)
+    """The type of transpose(x, perm) for x of type t (output dim d is input dim perm[d]);
+    given quantization parameters (a pre-quantized model's) come along."""
+    qp = t.qparams.permuted(perm) if t.qparams is not None else None
+    return TensorType(tuple(t.shape[p] for p in perm), t.dtype, qp)
+
+
+def carry_qparams(t: TensorType, like: TensorType, perm: tuple[int, ...] | None = None) -> TensorType:
+    """t, the type of transpose(like, perm) (or of a reshape of `like` when perm is None), with
+    like's given quantization parameters; across a reshape only per-tensor ones carry over."""
+    qp = like.qparams
+    if qp is not None and perm is not None:
+        qp = qp.permuted(perm)
+    elif qp is not None and qp.axis is not None:
+        qp = None
+    return TensorType(t.shape, t.dtype, qp if t.dtype == like.dtype else None)
 
 
 def transpose_node(x: Value, perm: tuple[int, ...], out: Value, name: str) -> Node:

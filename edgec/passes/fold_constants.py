@@ -49,5 +49,5 @@ def _fold(n: Node) -> list[Value] | None:
     outs = []
     for v, r in zip(n.outputs, results):
         arr = np.asarray(r, dtype=v.type.dtype.np).reshape(v.type.shape)
-        outs.append(const_value(v.name, arr, v.type.dtype))
+        outs.append(const_value(v.name, arr, v.type.dtype, v.type.qparams))
     return outs

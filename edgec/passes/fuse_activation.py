@@ -37,7 +37,9 @@ def fuse_activation(g: Graph, kinds: frozenset[str] | None = None) -> Graph:
         if kinds is not None and n.op not in kinds:
             continue
         x = n.inputs[0]
-        if sole_user(g, x, users) is not n or x.type != n.outputs[0].type or x.type.dtype != DType.F32:
+        y = n.outputs[0]
+        if sole_user(g, x, users) is not n or (x.shape, x.type.dtype) != (y.shape, y.type.dtype) \
+                or x.type.dtype != DType.F32:
             continue
         p, last_alias = producer_through_aliases(g, x, producers, users)
         if p is None or not _accepts(p):

@@ -28,7 +28,8 @@ from edgec.errors import EdgecError
 from edgec.ir.graph import Graph, Node, TensorType, Value
 from edgec.ops import base
 from edgec.ops.movement import ReshapeAttrs
-from edgec.passes.common import bypass, const_value, is_output, permuted_type, transpose_node, unique_namer
+from edgec.passes.common import (bypass, carry_qparams, const_value, is_output, permuted_type, transpose_node,
+                                 unique_namer)
 from edgec.passes.layout_math import is_relabel, reshape_before_transpose
 
 TO_NCHW = (0, 3, 1, 2)
@@ -57,8 +58,13 @@ class _State:
         """v (rank <= len(inv)) with leading 1s added, transposed by inv; cached per (v, inv)."""
         key = (id(v), inv)
         if key not in self.const_cache:
-            data = v.data.reshape((1,) * (len(inv) - v.type.rank) + tuple(v.shape))
-            self.const_cache[key] = const_value(self.fresh(f"{v.name}_perm"), np.transpose(data, inv), v.type.dtype)
+            lead = len(inv) - v.type.rank
+            data = v.data.reshape((1,) * lead + tuple(v.shape))
+            qp = v.type.qparams
+            if qp is not None and qp.axis is not None:
+                qp = replace(qp, axis=qp.axis + lead)
+            self.const_cache[key] = const_value(self.fresh(f"{v.name}_perm"), np.transpose(data, inv), v.type.dtype,
+                                                qp.permuted(inv) if qp is not None else None)
         return self.const_cache[key]
 
     def value(self, like: Value, suffix: str, t: TensorType) -> Value:
@@ -92,7 +98,8 @@ def _simplify(s: _State, t: Node, used: set[int]) -> bool:
         return bypass(g, t, a, b)
     if a.is_const:
         _remove(g, t)
-        g.replace_uses(b, const_value(b.name, np.transpose(a.data, p), b.type.dtype))
+        qp = a.type.qparams.permuted(p) if a.type.qparams is not None else None
+        g.replace_uses(b, const_value(b.name, np.transpose(a.data, p), b.type.dtype, qp))
         return True
     if id(b) not in used:
         _remove(g, t)
@@ -156,7 +163,8 @@ def _rewrite(s: _State, t: Node, u: Node, producers) -> list[Node] | None:
             permuted_type(nt, p) != TensorType(o.shape, o.type.dtype) for nt, o in zip(out_types, u.outputs)):
         return None
     suffix = "_nhwc" if p == TO_NCHW else "_perm"
-    outs = [s.value(o, suffix, nt) for o, nt in zip(u.outputs, out_types)]
+    inv = tuple(int(i) for i in np.argsort(p))
+    outs = [s.value(o, suffix, carry_qparams(nt, o.type, inv)) for o, nt in zip(u.outputs, out_types)]
     moved = Node(u.op, inputs, outs, attrs, u.name, dict(u.meta))
     return [moved] + [transpose_node(v, p, o, f"{o.name}_transpose") for v, o in zip(outs, u.outputs)]
 
@@ -165,7 +173,8 @@ def _reduce_dropping_dims(s: _State, t: Node, u: Node, producers) -> list[Node] 
     """A reduce without keepdims as reduce-with-keepdims + reshape, so t can pass the reduce."""
     attrs = replace(u.attrs, keepdims=True)
     y = u.outputs[0]
-    kept = s.value(y, "_keep", base.get(u.op).infer(attrs, [v.type for v in u.inputs if v is not None])[0])
+    inferred = base.get(u.op).infer(attrs, [v.type for v in u.inputs if v is not None])[0]
+    kept = s.value(y, "_keep", carry_qparams(inferred, y.type))
     plan = _rewrite(s, t, Node(u.op, list(u.inputs), [kept], attrs, u.name, dict(u.meta)), producers)
     if plan is None:
         return None
@@ -199,7 +208,8 @@ def _through_reshape(s: _State, t: Node, u: Node) -> list[Node] | None:
     if found is None:
         return None
     m, q = found
-    mid = s.value(y, "_split", TensorType(m, y.type.dtype))
+    inv = tuple(int(i) for i in np.argsort(q))
+    mid = s.value(y, "_split", carry_qparams(TensorType(m, y.type.dtype), y.type, inv))
     return [Node("reshape", [a], [mid], ReshapeAttrs(m), u.name, dict(u.meta)),
             transpose_node(mid, q, y, f"{y.name}_transpose")]
 
@@ -249,7 +259,7 @@ def _merge_across_reshape(s: _State) -> bool:
             continue
         m, q = found
         p0, invq = _perm(t0), np.argsort(q)
-        mid = s.value(y, "_shuffled", TensorType(m, y.type.dtype))
+        mid = s.value(y, "_shuffled", carry_qparams(TensorType(m, y.type.dtype), y.type))
         merged = transpose_node(t0.inputs[0], tuple(p0[i] for i in invq), mid, t1.name)
         reshape = Node("reshape", [merged.outputs[0]], [y], ReshapeAttrs(tuple(y.shape)), f"{y.name}_reshape")
         nodes = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from edgec.ir.graph import Graph, Node, Value
 from edgec.ops import base
-from edgec.passes.common import permuted_type, transpose_node, unique_namer
+from edgec.passes.common import carry_qparams, permuted_type, transpose_node, unique_namer
 
 TO_NHWC = (0, 2, 3, 1)
 TO_NCHW = (0, 3, 1, 2)
@@ -51,7 +51,7 @@ def _convert(n: Node, fresh) -> list[Node]:
         if t.rank != 4:
             outputs.append(old)
             continue
-        v = Value(fresh(f"{n.name}_out{k}_nhwc"), t)
+        v = Value(fresh(f"{n.name}_out{k}_nhwc"), carry_qparams(t, old.type, TO_NHWC))
         outputs.append(v)
         after.append(transpose_node(v, TO_NCHW, old, f"{n.name}_out{k}_to_nchw"))
     return before + [Node(n.op, inputs, outputs, attrs, n.name, dict(n.meta))] + after

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from edgec.errors import UnsupportedOpError
+from edgec.errors import EdgecError, UnsupportedOpError
 from edgec.ir.graph import DType, Graph, Node, QParams, TensorType, Value
 from edgec.ops import base
-from edgec.ops.quant_io import AffineAttrs
+from edgec.ops.quant_io import AffineAttrs, RequantizeAttrs
 from edgec.quant.calibrate import Ranges
 from edgec.quant.qparams import activation_qparams, quantize_bias, weight_per_channel
 
@@ -29,18 +29,25 @@ class QuantResult:
 class QuantContext:
     """What a `quantize` rule uses: int8 twins of float values, new int8 values and nodes."""
 
-    def __init__(self, ranges: Ranges):
-        self.ranges = ranges
+    def __init__(self, ranges: Ranges | None):
+        self.ranges = ranges                  # None: not calibrated (a pre-quantized model)
         self.qmap: dict[int, Value] = {}      # float value id -> int8 value
         self.nodes: list[Node] = []
         self.node: Node | None = None         # the float node being quantized
 
     # -- parameters ------------------------------------------------------------------------
     def qparams(self, v: Value) -> QParams:
-        """Calibrated activation qparams of float value `v`."""
+        """Activation qparams of float value `v`: the model's own when it gives them (a
+        pre-quantized model's QuantizeLinear, kept on the float value), else calibrated."""
+        given = v.type.qparams
+        if given is not None and given.axis is None and v.type.dtype == DType.F32:
+            return given
         if v.is_const:
             d = v.data.astype(np.float64)
             return activation_qparams(float(d.min(initial=0.0)), float(d.max(initial=0.0)))
+        if self.ranges is None:
+            raise EdgecError(f"'{v.name}' has no quantization parameters in the model (no QuantizeLinear on it); "
+                             "give calibration data (--calib CALIB.npz) to choose them")
         if id(v) not in self.ranges:
             raise UnsupportedOpError(self.node.op if self.node else "?", self.node.name if self.node else "?",
                                      f"no calibrated range for '{v.name}'")
@@ -69,8 +76,16 @@ class QuantContext:
         return Value(name, TensorType(tuple(arr.shape), DType.from_np(arr.dtype), qparams), arr)
 
     def weights(self, w: Value, axis: int = 0) -> tuple[Value, np.ndarray]:
-        """Symmetric per-channel int8 weights along `axis`, and their float scales."""
-        q, scales = weight_per_channel(w.data, axis)
+        """Symmetric per-channel int8 weights along `axis`, and their float scales: the model's
+        own scales when it gives symmetric ones, else max |w| / 127 per channel."""
+        axis %= w.type.rank
+        scales = _given_scales(w, axis)
+        if scales is None:
+            q, scales = weight_per_channel(w.data, axis)
+        else:   # w holds q * scale exactly (a DequantizeLinear's output): q comes back
+            shape = [1] * w.type.rank
+            shape[axis] = -1
+            q = np.clip(np.round(w.data / scales.reshape(shape).astype(np.float64)), -128, 127).astype(np.int8)
         qp = QParams(tuple(float(s) for s in scales), (0,) * len(scales), axis)
         return self.const(q, f"{w.name}_q", qp), scales
 
@@ -88,6 +103,18 @@ class QuantContext:
                  name or (self.node.name if self.node else op))
         self.nodes.append(n)
         return n
+
+
+def _given_scales(w: Value, axis: int) -> np.ndarray | None:
+    """Scales [C] along `axis` from the model's symmetric (zero point 0) parameters of w, if any."""
+    qp = w.type.qparams
+    if qp is None or w.type.dtype != DType.F32 or any(z != 0 for z in qp.zero_point):
+        return None
+    if qp.axis is None:
+        return np.full(w.shape[axis], qp.scale[0], np.float32)
+    if qp.axis != axis or len(qp.scale) != w.shape[axis]:
+        return None
+    return np.asarray(qp.scale, np.float32)
 
 
 def _float_island(qctx: QuantContext, n: Node) -> None:
@@ -110,8 +137,23 @@ def _float_island(qctx: QuantContext, n: Node) -> None:
                  name=f"{n.name}_q")
 
 
-def quantize_graph(g: Graph, ranges: Ranges, allow_float: bool = False) -> QuantResult:
-    """int8 graph of float graph `g` (optimised, NHWC) with calibrated `ranges`."""
+def _keep_given_qparams(qctx: QuantContext, n: Node) -> None:
+    """A pre-quantized model's own output parameters win: an int8 result its rule gave other
+    ones (avg pool keeps its input's, logistic has fixed ones) is requantized to the model's."""
+    for o in n.outputs:
+        given, q = o.type.qparams, qctx.qmap.get(id(o))
+        if given is None or given.axis is not None or o.type.dtype != DType.F32 or q is None \
+                or q.type.dtype != DType.I8 or q.type.qparams == given:
+            continue
+        v = Value(o.name, TensorType(o.shape, DType.I8, given))
+        q.name = f"{o.name}_own_qparams"
+        qctx.add("requantize", [q], [v], RequantizeAttrs.between(q.type.qparams, given), name=f"{n.name}_requant")
+        qctx.qmap[id(o)] = v
+
+
+def quantize_graph(g: Graph, ranges: Ranges | None, allow_float: bool = False) -> QuantResult:
+    """int8 graph of float graph `g` (optimised, NHWC) with calibrated `ranges` (None: every
+    value that needs them must carry the model's own qparams)."""
     qctx = QuantContext(ranges)
     inputs = []
     for v in g.inputs:
@@ -125,6 +167,7 @@ def quantize_graph(g: Graph, ranges: Ranges, allow_float: bool = False) -> Quant
         qctx.node = n
         rule = base.get(n.op).quantize
         if rule is not None and rule(qctx, n) is not False:
+            _keep_given_qparams(qctx, n)
             continue
         if not allow_float:
             raise UnsupportedOpError(n.op, n.name, "no int8 kernel; pass --float-ops to keep it in float32")

@@ -44,4 +44,167 @@ static inline int32_t ec_clamp_s32(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* ---- gemmlowp fixed point: exp, 1/(1+x), logistic, tanh (TFLite's int8 LOGISTIC, TANH, SOFTMAX).
+ * A raw int32 `a` in format Q(ib) stands for a / 2^(31 - ib). The transcendental results are
+ * Q0 (raw / 2^31; 1.0 is INT32_MAX). Every rounding step is gemmlowp's. Twins in fixedpoint.py. */
+
+/* x * 2^exponent saturated to int32; exponent in [1, 30]. */
+static inline int32_t ec_sat_left_shift(int32_t x, int32_t exponent)
+{
+    const int32_t threshold = (int32_t)(((int32_t)1 << (31 - exponent)) - 1);
+    if (x > threshold) {
+        return INT32_MAX;
+    }
+    if (x < -threshold) {
+        return INT32_MIN;
+    }
+    return x * ((int32_t)1 << exponent);
+}
+
+/* (a + b) / 2 rounded half away from zero. */
+static inline int32_t ec_rounding_half_sum(int32_t a, int32_t b)
+{
+    const int64_t sum = (int64_t)a + (int64_t)b;
+    return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+/* exp(a) for a Q0 a in [-1/4, 0): 4th-order Taylor expansion around -1/8. */
+static inline int32_t ec_exp_on_interval_neg_quarter(int32_t a)
+{
+    const int32_t c = 1895147668;                 /* exp(-1/8) */
+    const int32_t x = a + ((int32_t)1 << 28);
+    const int32_t x2 = ec_srdhm(x, x);
+    const int32_t x3 = ec_srdhm(x2, x);
+    const int32_t x4 = ec_srdhm(x2, x2);
+    const int32_t poly = ec_rounding_divide_by_pot(
+        ec_srdhm(ec_rounding_divide_by_pot(x4, 2) + x3, 715827883) + x2, 1);   /* 715827883: 1/3 */
+    return c + ec_srdhm(c, x + poly);
+}
+
+/* r * exp(-2^e) when bit (fb + e) of rem is set (one step of exp's barrel shifter). */
+static inline int32_t ec_exp_barrel_step(int32_t r, int32_t rem, int32_t integer_bits, int32_t e, int32_t m)
+{
+    if (integer_bits > e && (rem & ((int32_t)1 << (31 - integer_bits + e))) != 0) {
+        return ec_srdhm(r, m);
+    }
+    return r;
+}
+
+/* Q0 of exp(a) for a Q(integer_bits) a <= 0, integer_bits in [0, 30]; exp(0) is INT32_MAX. */
+static inline int32_t ec_exp_on_negative_values(int32_t a, int32_t integer_bits)
+{
+    const int32_t quarter = (int32_t)1 << (31 - integer_bits - 2);
+    const int32_t amq = (a & (quarter - 1)) - quarter;    /* in [-1/4, 0) */
+    const int32_t rem = amq - a;                          /* whole quarters, >= 0 */
+    int32_t r = ec_exp_on_interval_neg_quarter(integer_bits > 0 ? ec_sat_left_shift(amq, integer_bits) : amq);
+    r = ec_exp_barrel_step(r, rem, integer_bits, -2, 1672461947);   /* exp(-1/4) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, -1, 1302514674);   /* exp(-1/2) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, 0, 790015084);     /* exp(-1) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, 1, 290630308);     /* exp(-2) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, 2, 39332535);      /* exp(-4) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, 3, 720401);        /* exp(-8) */
+    r = ec_exp_barrel_step(r, rem, integer_bits, 4, 242);           /* exp(-16) */
+    if (integer_bits > 5 && a < -((int32_t)1 << (36 - integer_bits))) {
+        r = 0;                                                       /* below -32 */
+    }
+    return a == 0 ? INT32_MAX : r;
+}
+
+/* Q2 of 1 / ((1 + a) / 2) for a Q0 a in [0, 1): three Newton-Raphson steps. */
+static inline int32_t ec_newton_reciprocal(int32_t a)
+{
+    const int32_t hd = ec_rounding_half_sum(a, INT32_MAX);
+    int32_t x = 1515870810 + ec_srdhm(hd, -1010580540);               /* 48/17 - 32/17 hd */
+    int32_t i;
+    for (i = 0; i < 3; ++i) {
+        const int32_t one_minus = ((int32_t)1 << 29) - ec_srdhm(hd, x);
+        x = x + ec_sat_left_shift(ec_srdhm(x, one_minus), 2);
+    }
+    return x;
+}
+
+/* Q0 of 1 / (1 + a) for a Q0 a in [0, 1). */
+static inline int32_t ec_one_over_one_plus_x(int32_t a)
+{
+    return ec_sat_left_shift(ec_newton_reciprocal(a), 1);
+}
+
+/* Q0 of (1 - a) / (1 + a) for a Q0 a in [0, 1). */
+static inline int32_t ec_one_minus_x_over_one_plus_x(int32_t a)
+{
+    return ec_sat_left_shift(ec_newton_reciprocal(a) - ((int32_t)1 << 29), 2);
+}
+
+/* Q0 of 1 / (1 + exp(-a)) for a Q(integer_bits) a, |a| < 2^31. */
+static inline int32_t ec_logistic_q31(int32_t a, int32_t integer_bits)
+{
+    const int32_t pos = ec_one_over_one_plus_x(ec_exp_on_negative_values(a > 0 ? -a : a, integer_bits));
+    if (a == 0) {
+        return (int32_t)1 << 30;
+    }
+    return a > 0 ? pos : INT32_MAX - pos;
+}
+
+/* Q0 of tanh(a) for a Q(integer_bits) a, |a| < 2^31. */
+static inline int32_t ec_tanh_q31(int32_t a, int32_t integer_bits)
+{
+    const int32_t t = ec_one_minus_x_over_one_plus_x(ec_exp_on_negative_values(a > 0 ? -a : a, integer_bits + 1));
+    if (a == 0) {
+        return 0;
+    }
+    return a < 0 ? -t : t;
+}
+
+/* Leading zero bits of x (32 for 0). */
+static inline int32_t ec_clz_u32(uint32_t x)
+{
+    int32_t n = 0;
+    if (x == 0) {
+        return 32;
+    }
+    while ((x & 0x80000000u) == 0) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
+/* TFLite's GetReciprocal: for a Q(integer_digits) x > 0, returns a Q0 r and sets
+ * *num_bits_over_unit = n such that 1/x ~= r * 2^-n. */
+static inline int32_t ec_reciprocal_q31(int32_t x, int32_t integer_digits, int32_t *num_bits_over_unit)
+{
+    const int32_t hpo = ec_clz_u32((uint32_t)x);
+    const int32_t shifted_minus_one = (int32_t)(((uint32_t)x << hpo) - ((uint32_t)1 << 31));
+    *num_bits_over_unit = integer_digits - hpo;
+    return ec_one_over_one_plus_x(shifted_minus_one);
+}
+
+/* ---- int16 fixed point (TFLite's int8 HARD_SWISH) ---- */
+
+/* a * b / 2^15 to nearest, ties up (gemmlowp's nudge); saturates INT16_MIN * INT16_MIN. */
+static inline int16_t ec_srdhm_s16(int16_t a, int16_t b)
+{
+    const int32_t ab = (int32_t)a * (int32_t)b;
+    if (a == INT16_MIN && b == INT16_MIN) {
+        return INT16_MAX;
+    }
+    return (int16_t)((ab + (ab >= 0 ? (1 << 14) : (1 - (1 << 14)))) / (1 << 15));
+}
+
+/* trunc(a * b / 2^15) (rounds toward zero); saturates INT16_MIN * INT16_MIN. */
+static inline int16_t ec_sdhm_s16(int16_t a, int16_t b)
+{
+    if (a == INT16_MIN && b == INT16_MIN) {
+        return INT16_MAX;
+    }
+    return (int16_t)(((int32_t)a * (int32_t)b) / (1 << 15));
+}
+
+/* x * 2^amount clamped to int16; amount in [0, 30]. */
+static inline int16_t ec_sat_left_shift_s16(int16_t x, int32_t amount)
+{
+    const int64_t v = (int64_t)x * ((int64_t)1 << amount);
+    return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+}
+
 #endif /* EC_FIXEDPOINT_H */

@@ -11,5 +11,11 @@
 #include "ec_movement.h"
 #include "ec_reduce.h"
 #include "ec_quant.h"
+#include "ec_activation_s8.h"
+#include "ec_conv_s8.h"
+#include "ec_matmul_s8.h"
+#include "ec_elementwise_s8.h"
+#include "ec_pool_s8.h"
+#include "ec_reduce_s8.h"
 
 #endif /* EC_KERNELS_H */

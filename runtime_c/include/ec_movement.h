@@ -40,7 +40,8 @@ typedef struct {
     int32_t map_start[EC_MAX_RANK]; /* -1: affine dim; else where its table starts in maps */
     int32_t offset;                 /* input element offset of the affine part of element 0 */
     int32_t elem_size;              /* bytes per element: 1, 2, 4 or 8 */
-    float value;                    /* the fill; for elem_size != 4 only 0 is supported */
+    float value;                    /* the fill for elem_size 4; other sizes fill zero bytes... */
+    int32_t fill_s8;                /* ...except elem_size 1, filled with this int8 (a zero point) */
 } ec_remap_params;
 
 void ec_remap_f32(const ec_remap_params *p, const int32_t *maps, const void *x, void *y);

@@ -3,16 +3,21 @@
 
 #include "ec_movement.h"
 
-/* Writes n fill elements: the float value for 4-byte elements, zero bytes otherwise. */
-static void fill_row(unsigned char *y, int32_t n, int32_t es, float value)
+/* Writes n fill elements: the float value for 4-byte elements, fill_s8 for 1-byte elements,
+ * zero bytes otherwise. */
+static void fill_row(const ec_remap_params *p, unsigned char *y, int32_t n)
 {
     int32_t i;
-    if (es != 4) {
-        memset(y, 0, (size_t)n * (size_t)es);
+    if (p->elem_size == 1) {
+        memset(y, p->fill_s8, (size_t)n);
+        return;
+    }
+    if (p->elem_size != 4) {
+        memset(y, 0, (size_t)n * (size_t)p->elem_size);
         return;
     }
     for (i = 0; i < n; ++i) {
-        memcpy(y + (size_t)i * 4u, &value, 4u);
+        memcpy(y + (size_t)i * 4u, &p->value, 4u);
     }
 }
 
@@ -24,7 +29,7 @@ static void table_row(const ec_remap_params *p, const int32_t *map, const unsign
     int32_t i;
     for (i = 0; i < n; ++i) {
         if (map[i] < 0) {
-            fill_row(y + (size_t)i * es, 1, p->elem_size, p->value);
+            fill_row(p, y + (size_t)i * es, 1);
         } else {
             memcpy(y + (size_t)i * es, x + (ptrdiff_t)map[i] * (ptrdiff_t)es, es);
         }
@@ -73,7 +78,7 @@ void ec_remap_f32(const ec_remap_params *p, const int32_t *maps, const void *x, 
             }
         }
         if (pad) {
-            fill_row(yb, n, p->elem_size, p->value);
+            fill_row(p, yb, n);
         } else if (p->map_start[last] >= 0) {
             table_row(p, maps + p->map_start[last], xb + (ptrdiff_t)base * p->elem_size, yb, n);
         } else {

@@ -1,0 +1,83 @@
+/* edgec runtime: int8 2-D average pooling over NHWC (see ec_pool_s8.h). Channels are summed in
+ * blocks of EC_AVG_S8_BLOCK int32 accumulators (contiguous, vectorisable); the tap counts are
+ * computed once per output position. */
+#include "ec_pool_s8.h"
+
+#define EC_AVG_S8_BLOCK 64
+
+/* Taps of one window dim inside [lo, hi). */
+static int32_t tap_count(int32_t start, int32_t k, int32_t d, int32_t lo, int32_t hi)
+{
+    int32_t i, cnt = 0;
+    for (i = 0; i < k; ++i) {
+        const int32_t pos = start + i * d;
+        cnt += pos >= lo && pos < hi;
+    }
+    return cnt;
+}
+
+/* acc[0..nb) = sum over the window's input taps of channels c0..c0+nb. */
+static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs, int32_t ws, int32_t c0,
+                     int32_t nb, int32_t *acc)
+{
+    int32_t i, j, k;
+    for (k = 0; k < nb; ++k) {
+        acc[k] = 0;
+    }
+    for (i = 0; i < p->kernel[0]; ++i) {
+        const int32_t ih = hs + i * p->dilation[0];
+        if (ih < 0 || ih >= p->in_h) {
+            continue;
+        }
+        for (j = 0; j < p->kernel[1]; ++j) {
+            const int32_t iw = ws + j * p->dilation[1];
+            const int8_t *xp;
+            if (iw < 0 || iw >= p->in_w) {
+                continue;
+            }
+            xp = xb + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->c + (size_t)c0;
+            for (k = 0; k < nb; ++k) {
+                acc[k] += xp[k];
+            }
+        }
+    }
+}
+
+/* TFLM's rounding division of a tap sum by count > 0, then the clamp. */
+static int8_t average(int32_t acc, int32_t count, int32_t lo, int32_t hi)
+{
+    const int32_t q = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    return (int8_t)(q < lo ? lo : (q > hi ? hi : q));
+}
+
+void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y)
+{
+    const int32_t c = p->c;
+    const int32_t inc = p->count_include_pad;
+    int32_t acc[EC_AVG_S8_BLOCK];
+    int32_t b, oy, ox, c0, k;
+    for (b = 0; b < p->n; ++b) {
+        const int8_t *xb = x + (size_t)b * (size_t)p->in_h * (size_t)p->in_w * (size_t)c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t hs = oy * p->stride[0] - p->pad[0];
+            const int32_t in_h = tap_count(hs, p->kernel[0], p->dilation[0], 0, p->in_h);
+            const int32_t all_h = tap_count(hs, p->kernel[0], p->dilation[0], -p->pad[0], p->in_h + p->pad[2]);
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ws = ox * p->stride[1] - p->pad[1];
+                const int32_t n_in = in_h * tap_count(ws, p->kernel[1], p->dilation[1], 0, p->in_w);
+                const int32_t n_all = all_h * tap_count(ws, p->kernel[1], p->dilation[1], -p->pad[1],
+                                                        p->in_w + p->pad[3]);
+                const int32_t count = inc ? n_all : n_in;
+                const int32_t pad_sum = inc ? (n_all - n_in) * p->pad_value : 0;
+                for (c0 = 0; c0 < c; c0 += EC_AVG_S8_BLOCK) {
+                    const int32_t nb = c - c0 < EC_AVG_S8_BLOCK ? c - c0 : EC_AVG_S8_BLOCK;
+                    sum_taps(p, xb, hs, ws, c0, nb, acc);
+                    for (k = 0; k < nb; ++k) {
+                        y[c0 + k] = average(acc[k] + pad_sum, count, p->act_min, p->act_max);
+                    }
+                }
+                y += c;
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/* edgec runtime: int8 fully connected layer, W [N][k_pad] (see ec_matmul_s8.h).
+ *
+ * For a chunk of up to KCHUNK inner elements, up to four rows of X are converted once into int16
+ * rows holding x + input_offset (zero-padded to the weights' k_pad), then every output of a
+ * block of OUT_BLOCK takes dot products with its weight row: four rows at a time while four are
+ * left (each weight load serves four rows), else one row against four weight rows at a time (the
+ * usual M = 1 case). The dot products vectorise whole into 16-bit multiply-adds: their length
+ * `n` is a multiple of EC_FC_S8_KALIGN, computed once per chunk where the compiler can see that
+ * (so it needs no scalar epilogue). Partial sums are exact int32, so the order of accumulation
+ * cannot change the result. Stack use: col 4 KB + accumulators 1 KB. */
+#include "ec_fixedpoint.h"
+#include "ec_matmul_s8.h"
+
+#define ROWS 4        /* dot4 is written out for exactly 4 rows */
+#define KCHUNK 512    /* multiple of EC_FC_S8_KALIGN */
+#define OUT_BLOCK 64  /* multiple of 4 */
+
+/* acc[r] += sum_{k < n} col[r][k] * w[k] for 4 rows. */
+static void dot4(const int16_t col[ROWS][KCHUNK], const int8_t *w, int32_t n, int32_t acc[ROWS])
+{
+    const int16_t *c0 = col[0], *c1 = col[1], *c2 = col[2], *c3 = col[3];
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
+    for (k = 0; k < n; ++k) {
+        const int32_t wv = w[k];
+        s0 += (int32_t)c0[k] * wv;
+        s1 += (int32_t)c1[k] * wv;
+        s2 += (int32_t)c2[k] * wv;
+        s3 += (int32_t)c3[k] * wv;
+    }
+    acc[0] += s0;
+    acc[1] += s1;
+    acc[2] += s2;
+    acc[3] += s3;
+}
+
+/* acc[t][0] += sum_{k < n} col[k] * w[t * stride + k] for the 4 weight rows t (one row of X). */
+static void dot1x4(const int16_t *col, const int8_t *w, size_t stride, int32_t n, int32_t acc[][ROWS])
+{
+    const int8_t *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
+    for (k = 0; k < n; ++k) {
+        const int32_t cv = col[k];
+        s0 += cv * w0[k];
+        s1 += cv * w1[k];
+        s2 += cv * w2[k];
+        s3 += cv * w3[k];
+    }
+    acc[0][0] += s0;
+    acc[1][0] += s1;
+    acc[2][0] += s2;
+    acc[3][0] += s3;
+}
+
+/* acc[0] += sum_{k < n} col[k] * w[k] (a single weight row). */
+static void dot1(const int16_t *col, const int8_t *w, int32_t n, int32_t *acc)
+{
+    int32_t s = 0, k;
+    for (k = 0; k < n; ++k) {
+        s += (int32_t)col[k] * w[k];
+    }
+    *acc += s;
+}
+
+/* col[r][0..len) = x[r][k0 + ..] + input_offset for `rows` rows, zero-padded to a multiple of
+ * EC_FC_S8_KALIGN. */
+static void gather(const ec_fc_s8_params *p, const int8_t *x, int32_t rows, int32_t k0, int32_t len,
+                   int16_t col[ROWS][KCHUNK])
+{
+    int32_t r, j;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *xr = x + (size_t)r * (size_t)p->k + (size_t)k0;
+        for (j = 0; j < len; ++j) {
+            col[r][j] = (int16_t)(xr[j] + p->input_offset);
+        }
+        for (; j % EC_FC_S8_KALIGN != 0; ++j) {
+            col[r][j] = 0;
+        }
+    }
+}
+
+/* The dot products of outputs [0, cnt) (w at the first one's row) over one chunk of n elements,
+ * for `rows` (4 or 1) rows of X. */
+static void chunk_dots(const int16_t col[ROWS][KCHUNK], const int8_t *w, size_t kpad, int32_t rows, int32_t cnt,
+                       int32_t n, int32_t acc[OUT_BLOCK][ROWS])
+{
+    int32_t j = 0;
+    if (rows == ROWS) {
+        for (; j < cnt; ++j) {
+            dot4(col, w + (size_t)j * kpad, n, acc[j]);
+        }
+        return;
+    }
+    for (; j + 4 <= cnt; j += 4) {
+        dot1x4(col[0], w + (size_t)j * kpad, kpad, n, acc + j);
+    }
+    for (; j < cnt; ++j) {
+        dot1(col[0], w + (size_t)j * kpad, n, &acc[j][0]);
+    }
+}
+
+/* Requantizes outputs [n0, n0 + cnt) of `rows` rows into y (the first row's start). */
+static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cnt, int32_t acc[OUT_BLOCK][ROWS],
+                  const int32_t *multiplier, const int32_t *shift, int8_t *y)
+{
+    int32_t r, j;
+    for (r = 0; r < rows; ++r) {
+        int8_t *yr = y + (size_t)r * (size_t)p->n + (size_t)n0;
+        for (j = 0; j < cnt; ++j) {
+            const int32_t v = ec_mul_by_quantized_mul(acc[j][r], multiplier[n0 + j], shift[n0 + j]);
+            yr[j] = (int8_t)ec_clamp_s32(v + p->output_offset, p->act_min, p->act_max);
+        }
+    }
+}
+
+void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
+                           const int32_t *multiplier, const int32_t *shift, int8_t *y)
+{
+    const int32_t kdim = p->k;
+    const size_t kpad = (size_t)((kdim + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN);
+    int16_t col[ROWS][KCHUNK];
+    int32_t acc[OUT_BLOCK][ROWS];
+    int32_t i0, rows, n0, k0, j, r;
+    for (i0 = 0; i0 < p->m; i0 += rows) {
+        int32_t have_k0 = -1;   /* the chunk now in col */
+        rows = p->m - i0 >= ROWS ? ROWS : 1;
+        for (n0 = 0; n0 < p->n; n0 += OUT_BLOCK) {
+            const int32_t cnt = p->n - n0 < OUT_BLOCK ? p->n - n0 : OUT_BLOCK;
+            for (j = 0; j < cnt; ++j) {
+                for (r = 0; r < ROWS; ++r) {
+                    acc[j][r] = bias != NULL ? bias[n0 + j] : 0;
+                }
+            }
+            for (k0 = 0; k0 < kdim; k0 += KCHUNK) {
+                const int32_t len = kdim - k0 < KCHUNK ? kdim - k0 : KCHUNK;
+                const int32_t n = (len + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN;
+                if (k0 != have_k0) {
+                    gather(p, x + (size_t)i0 * (size_t)kdim, rows, k0, len, col);
+                    have_k0 = k0;
+                }
+                chunk_dots((const int16_t (*)[KCHUNK])col, w + (size_t)n0 * kpad + (size_t)k0, kpad, rows, cnt, n, acc);
+            }
+            store(p, rows, n0, cnt, acc, multiplier, shift, y + (size_t)i0 * (size_t)p->n);
+        }
+    }
+}
