@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from edgec.errors import EdgecError, UnsupportedOpError
+from edgec.errors import DataError, EdgecError, UnsupportedOpError
 from edgec.ir.graph import DType, Graph, Node, QParams, TensorType, Value
 from edgec.ops import base
 from edgec.ops.quant_io import AffineAttrs, RequantizeAttrs
@@ -44,14 +44,22 @@ class QuantContext:
             return given
         if v.is_const:
             d = v.data.astype(np.float64)
-            return activation_qparams(float(d.min(initial=0.0)), float(d.max(initial=0.0)))
+            lo, hi = float(d.min(initial=0.0)), float(d.max(initial=0.0))
+        else:
+            lo, hi = self._calibrated(v)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise DataError(f"'{v.name}' has a non-finite range [{lo}, {hi}] (inf or NaN in the data or "
+                            "the model); it cannot be quantized")
+        return activation_qparams(lo, hi)
+
+    def _calibrated(self, v: Value) -> tuple[float, float]:
         if self.ranges is None:
             raise EdgecError(f"'{v.name}' has no quantization parameters in the model (no QuantizeLinear on it); "
                              "give calibration data (--calib CALIB.npz) to choose them")
         if id(v) not in self.ranges:
             raise UnsupportedOpError(self.node.op if self.node else "?", self.node.name if self.node else "?",
                                      f"no calibrated range for '{v.name}'")
-        return activation_qparams(*self.ranges[id(v)])
+        return self.ranges[id(v)]
 
     # -- values ----------------------------------------------------------------------------
     def q(self, v: Value) -> Value:
