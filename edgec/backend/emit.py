@@ -123,6 +123,10 @@ class EmitContext:
         self.node = node
         self.steps.append(Step(c_comment(f"{node.op} {node.name}")))
 
+    def note(self, text: str) -> None:
+        """A comment line in the current step."""
+        self.steps[-1].lines.append(f"/* {c_comment(text)} */")
+
     def call(self, fn: str, *args: str) -> None:
         self.steps[-1].lines.append(f"{fn}({', '.join(args)});")
 

@@ -19,6 +19,7 @@ class MemoryPlan:
 
     offsets: dict[int, int] = field(default_factory=dict)
     io_alias: dict[int, Value] = field(default_factory=dict)   # value id -> graph input it views
+    elided: set[int] = field(default_factory=set)   # ids of nodes with nothing left to do (in-place concat)
     arena_bytes: int = 0
     arena_bytes_no_reuse: int = 0
     buffers: list[Buffer] = field(default_factory=list)
@@ -46,6 +47,29 @@ def _reuse_input(step: int, node, last_use: dict[int, int], external: set[int], 
     return src
 
 
+def _concat_slices(n, step: int, last_use: dict[int, int], external: set[int], group: dict[int, int],
+                   spans: dict[int, list[int]]) -> list[tuple[int, int]] | None:
+    """(input group, byte offset in the output) when a concat can be done in place: each input's
+    producer writes straight into its slice of the output. Needs contiguous slices (nothing
+    but size-1 dims before the axis) and inputs that are arena buffers dying here, once each."""
+    if n.op != "concat" or len(n.inputs) < 2:
+        return None
+    out = n.outputs[0]
+    if id(out) in external or any(d != 1 for d in out.shape[:n.attrs.axis]):
+        return None
+    slices, offset, seen = [], 0, set()
+    for x in n.inputs:
+        gid = group.get(id(x)) if x is not None else None
+        if (x is None or x.is_const or id(x) in external or gid is None or gid in seen
+                or last_use.get(id(x)) != step or spans[gid][2] != step or spans[gid][0] != x.type.nbytes
+                or x.type.dtype != out.type.dtype):
+            return None
+        seen.add(gid)
+        slices.append((gid, offset))
+        offset += x.type.nbytes
+    return slices
+
+
 def plan_memory(g: Graph) -> MemoryPlan:
     """Assigns arena offsets to every intermediate value of `g` (nodes must be in order)."""
     external = {id(v) for v in g.inputs} | {id(v) for v in g.outputs}
@@ -57,7 +81,10 @@ def plan_memory(g: Graph) -> MemoryPlan:
     no_reuse = 0
     io_alias: dict[int, Value] = {}
     group: dict[int, int] = {}          # value id -> buffer group id
+    sub: dict[int, int] = {}            # value id -> byte offset inside its group
     spans: dict[int, list[int]] = {}    # group id -> [size, first, last]
+    elided: set[int] = set()
+    new_gid = iter(range(1 << 62)).__next__   # groups can merge away, so ids come from a counter
     for step, n in enumerate(g.nodes):
         for k, out in enumerate(n.outputs):
             if id(out) in external:
@@ -73,18 +100,27 @@ def plan_memory(g: Graph) -> MemoryPlan:
             if src is not None and id(src) in group:
                 gid = group[id(src)]
             else:
-                gid = len(spans)
+                gid = new_gid()
                 spans[gid] = [out.type.nbytes, step, step]
             group[id(out)] = gid
             spans[gid][2] = max(spans[gid][2], last_use.get(id(out), step))
+        slices = _concat_slices(n, step, last_use, external, group, spans)
+        if slices is not None:
+            out_gid = group[id(n.outputs[0])]
+            for gid, offset in slices:
+                for vid in [v for v, gg in group.items() if gg == gid]:
+                    group[vid], sub[vid] = out_gid, sub.get(vid, 0) + offset
+                spans[out_gid][1] = min(spans[out_gid][1], spans.pop(gid)[1])
+            elided.add(id(n))
         scratch = n.meta.get("scratch_bytes", 0)
         if scratch:
             no_reuse += align_up(scratch)
-            gid = len(spans)
+            gid = new_gid()
             spans[gid] = [scratch, step, step]
             group[id(n)] = gid
     gids = sorted(spans)
     buffers = [Buffer(*spans[gid]) for gid in gids]
     offsets, arena = plan_offsets(buffers)
     by_gid = dict(zip(gids, offsets))
-    return MemoryPlan({vid: by_gid[gid] for vid, gid in group.items()}, io_alias, arena, no_reuse, buffers)
+    offsets_by_value = {vid: by_gid[gid] + sub.get(vid, 0) for vid, gid in group.items()}
+    return MemoryPlan(offsets_by_value, io_alias, elided, arena, no_reuse, buffers)

@@ -3,7 +3,8 @@
 LOGISTIC and TANH rescale x - zero_point into Q4.27 and evaluate gemmlowp's fixed-point
 logistic/tanh (outputs fixed at scale 1/256 zp -128 and 1/128 zp 0); HARD_SWISH works in int16
 fixed point; LEAKY_RELU applies one of two multipliers by sign; SOFTMAX exponentiates Q5.26
-differences to the row max and multiplies by a fixed-point reciprocal of their sum. The
+differences to the row max and multiplies by a fixed-point reciprocal of their sum, and
+LOG_SOFTMAX subtracts a fixed-point log of that sum (output scale 16/256, zp 127). The
 compiler computes every multiplier as TFLM's Prepare does (from float32 scales); the integer
 references below are the bit-exact specification of runtime_c/src/ec_*_s8.c.
 """
@@ -24,6 +25,7 @@ from edgec.quant.qparams import QMAX, QMIN, activation_qparams, fixed_qparams
 LOGISTIC_QPARAMS = fixed_qparams(1.0 / 256.0, -128)
 TANH_QPARAMS = fixed_qparams(1.0 / 128.0, 0)
 SOFTMAX_QPARAMS = fixed_qparams(1.0 / 256.0, -128)
+LOG_SOFTMAX_QPARAMS = fixed_qparams(16.0 / 256.0, 127)
 MAX_SOFTMAX_DEPTH = 4095   # longer rows could overflow the Q12.19 sum of exps
 
 _f32 = np.float32
@@ -185,20 +187,64 @@ class SoftmaxS8Attrs:
         return SoftmaxS8Attrs(m, shift, -radius, axis)
 
 
-def softmax_s8_ref(a: SoftmaxS8Attrs, x: np.ndarray) -> np.ndarray:
-    """TFLM's reference_ops::Softmax<int8_t, int8_t> along the rows. Where TFLM aborts (1/sum
-    needs a right shift over 31: sums of 512 or more) the quotient rounds to 0 (output -128)."""
+def _exp_sums(a, x: np.ndarray):
+    """Per row of `x` (along a.axis): the differences d to the row max, which of them are
+    >= diff_min, their Q5.26 rescaling, its Q0 exp, and the Q12.19 sum of those exps."""
     rows = x.reshape(-1, x.shape[a.axis]).astype(np.int64)
     d = rows - rows.max(axis=1, keepdims=True)
     valid = d >= a.diff_min
-    e = fp.exp_on_negative_values(
-        fp.multiply_by_quantized_multiplier(np.where(valid, d, 0), a.input_multiplier, a.input_left_shift), 5)
-    total = np.sum(np.where(valid, fp.rounding_divide_by_pot(e, 12), 0), axis=1, keepdims=True)
+    q5 = fp.multiply_by_quantized_multiplier(np.where(valid, d, 0), a.input_multiplier, a.input_left_shift)
+    e = fp.exp_on_negative_values(q5, 5)
+    return d, valid, q5, e, np.sum(np.where(valid, fp.rounding_divide_by_pot(e, 12), 0), axis=1, keepdims=True)
+
+
+def softmax_s8_ref(a: SoftmaxS8Attrs, x: np.ndarray) -> np.ndarray:
+    """TFLM's reference_ops::Softmax<int8_t, int8_t> along the rows. Where TFLM aborts (1/sum
+    needs a right shift over 31: sums of 512 or more) the quotient rounds to 0 (output -128)."""
+    _, valid, _, e, total = _exp_sums(a, x)
     recip, bits_over_unit = fp.reciprocal_q31(total, 12)
     exponent = bits_over_unit + 31 - 8
     q = np.where(exponent > 31, 0, fp.rounding_divide_by_pot(fp.srdhm(recip, e), np.minimum(exponent, 31)))
     y = np.where(valid, np.clip(q - 128, QMIN, QMAX), QMIN)
     return y.astype(np.int8).reshape(x.shape)
+
+
+# -- log softmax ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogSoftmaxS8Attrs:
+    """As SoftmaxS8Attrs, plus the inverse of the input rescaling (a Q31 multiplier and a right
+    shift <= 0) that maps log(sum of exps) back to input units to bound the differences."""
+
+    input_multiplier: int
+    input_left_shift: int
+    reverse_scaling_divisor: int
+    reverse_scaling_shift: int
+    diff_min: int
+    axis: int = -1
+
+    @staticmethod
+    def prepare(in_q: QParams, axis: int = -1) -> LogSoftmaxS8Attrs | None:
+        """TFLM's PreprocessLogSoftmaxScalingExp (beta 1); None where TFLite's checks fail."""
+        sm = SoftmaxS8Attrs.prepare(in_q, axis)
+        if sm is None:
+            return None
+        reverse = float(1 << (31 - sm.input_left_shift)) / sm.input_multiplier
+        rm, rshift = fp.quantize_multiplier_unclamped(reverse)
+        if not 0.0 < reverse < 1.0 or rshift > 0:
+            return None
+        return LogSoftmaxS8Attrs(sm.input_multiplier, sm.input_left_shift, rm, rshift, sm.diff_min, axis)
+
+
+def log_softmax_s8_ref(a: LogSoftmaxS8Attrs, x: np.ndarray) -> np.ndarray:
+    """TFLM's reference_ops::LogSoftmax (int8): d * s_in - log(sum of exps) in Q5.26, output
+    scale 16/256 zero point 127; differences too negative to represent give -128."""
+    d, _, q5, _, total = _exp_sums(a, x)
+    log_sum = fp.log_x_ge_1(total, 12, 5)
+    bound = fp.multiply_by_quantized_multiplier(log_sum + fp.INT32_MIN, a.reverse_scaling_divisor,
+                                                a.reverse_scaling_shift)
+    keep = d > np.maximum(a.diff_min - 1, bound)
+    y = np.clip(fp.rounding_divide_by_pot(q5 - log_sum, 31 - 5 - 4) + 127, QMIN, QMAX)
+    return np.where(keep, y, QMIN).astype(np.int8).reshape(x.shape)
 
 
 # -- registration ---------------------------------------------------------------------------------
@@ -237,12 +283,14 @@ def _leaky_relu_fields(a: LeakyReluAttrs) -> dict:
 
 
 def _softmax_emit(ctx, node) -> None:
-    a, shape = node.attrs, node.inputs[0].shape
-    depth = shape[a.axis]
-    p = ctx.struct("ec_softmax_s8_params", {
-        "outer": node.inputs[0].type.size // depth, "depth": depth, "input_multiplier": a.input_multiplier,
-        "input_left_shift": a.input_left_shift, "diff_min": a.diff_min}, "softmax_s8")
-    ctx.call("ec_softmax_s8", p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
+    a, x = node.attrs, node.inputs[0]
+    depth = x.shape[a.axis]
+    fields = {"outer": x.type.size // depth, "depth": depth, "input_multiplier": a.input_multiplier,
+              "input_left_shift": a.input_left_shift}
+    if node.op == "log_softmax_s8":
+        fields.update(reverse_scaling_divisor=a.reverse_scaling_divisor, reverse_scaling_shift=a.reverse_scaling_shift)
+    p = ctx.struct(f"ec_{node.op}_params", {**fields, "diff_min": a.diff_min}, node.op)
+    ctx.call(f"ec_{node.op}", p, ctx.ptr(x), ctx.ptr(node.outputs[0]))
 
 
 def _register(name: str, infer: Callable, ref: Callable, emit: Callable) -> None:
@@ -258,6 +306,7 @@ _register("hard_swish_s8", _attrs_out, hard_swish_ref,
 _register("leaky_relu_s8", _attrs_out, leaky_relu_ref,
           _pointwise_emit("ec_leaky_relu_s8_params", "ec_leaky_relu_s8", _leaky_relu_fields))
 _register("softmax_s8", _fixed_out(SOFTMAX_QPARAMS), softmax_s8_ref, _softmax_emit)
+_register("log_softmax_s8", _fixed_out(LOG_SOFTMAX_QPARAMS), log_softmax_s8_ref, _softmax_emit)
 
 
 # -- quantize rules (attached to the float ops) -----------------------------------------------------
@@ -302,21 +351,25 @@ def _quantize_leaky_relu(qctx, node) -> bool | None:
     return None
 
 
-def _quantize_softmax(qctx, node) -> bool | None:
+def _quantize_softmax(op: str, prepare: Callable, out_q: QParams) -> Callable[..., bool | None]:
     """Last axis only (or an axis followed by size-1 dims only, which is the same rows)."""
-    shape, axis = node.inputs[0].shape, node.attrs.axis
-    if any(d != 1 for d in shape[axis + 1:]) or shape[axis] > MAX_SOFTMAX_DEPTH:
-        return False
-    x = qctx.q(node.inputs[0])
-    attrs = SoftmaxS8Attrs.prepare(x.type.qparams, axis)
-    if attrs is None:
-        return False
-    qctx.add("softmax_s8", [x], [qctx.output(node.outputs[0], SOFTMAX_QPARAMS)], attrs)
-    return None
+    def rule(qctx, node) -> bool | None:
+        shape, axis = node.inputs[0].shape, node.attrs.axis
+        if any(d != 1 for d in shape[axis + 1:]) or shape[axis] > MAX_SOFTMAX_DEPTH:
+            return False
+        x = qctx.q(node.inputs[0])
+        attrs = prepare(x.type.qparams, axis)
+        if attrs is None:
+            return False
+        qctx.add(op, [x], [qctx.output(node.outputs[0], out_q)], attrs)
+        return None
+    return rule
 
 
 base.attach("sigmoid", quantize=_quantize_logistic_tanh("logistic_s8", LOGISTIC_QPARAMS))
 base.attach("tanh", quantize=_quantize_logistic_tanh("tanh_s8", TANH_QPARAMS))
 base.attach("hard_swish", quantize=_quantize_hard_swish)
 base.attach("leaky_relu", quantize=_quantize_leaky_relu)
-base.attach("softmax", quantize=_quantize_softmax)
+base.attach("softmax", quantize=_quantize_softmax("softmax_s8", SoftmaxS8Attrs.prepare, SOFTMAX_QPARAMS))
+base.attach("log_softmax", quantize=_quantize_softmax("log_softmax_s8", LogSoftmaxS8Attrs.prepare,
+                                                      LOG_SOFTMAX_QPARAMS))

@@ -33,8 +33,9 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 
 def srdhm(a, b):
-    """Saturating rounding doubling high multiply: round(a * b / 2^31) with ties away from zero
-    in the int64 product's nudge, saturating the one overflow case (INT32_MIN * INT32_MIN)."""
+    """Saturating rounding doubling high multiply: round(a * b / 2^31), ties rounded up (1.5 -> 2,
+    -1.5 -> -1) by the int64 product's nudge and C's truncating division, as gemmlowp/TFLite;
+    saturates the one overflow case (INT32_MIN * INT32_MIN)."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     ab = a * b
@@ -226,3 +227,55 @@ def downscale_multiplier_s16(m: int) -> int:
     """A Q31 multiplier in [0, 2^31) rounded to Q15 (TFLite's DownScaleInt32ToInt16Multiplier)."""
     return INT16_MAX if m >= INT32_MAX - (1 << 15) else (m + (1 << 15)) >> 16
 
+
+
+# -- gemmlowp-style log (TFLite's int8 LOG_SOFTMAX) ------------------------------------------------
+_LOG_2 = 1488522236             # Q0 of log(2)
+_SQRT_SQRT_HALF = 1805811301    # Q0 of 0.5^(1/4)
+_SQRT_HALF = 1518500250         # Q0 of 0.5^(1/2)
+_ALPHA_N = 117049297            # Q0 of 11/240 * 2^(1/4)
+_ALPHA_D = 127690142            # Q0 of 1/20 * 2^(1/4)
+_ALPHA_I = 1057819769           # Q0 of 2 / 2^(1/4) - 2^(1/4)
+_ALPHA_F = 638450708            # Q0 of 1/4 * 2^(1/4)
+
+
+def saturating_add(a, b):
+    return np.clip(np.asarray(a, dtype=np.int64) + b, INT32_MIN, INT32_MAX)
+
+
+def saturating_sub(a, b):
+    return np.clip(np.asarray(a, dtype=np.int64) - b, INT32_MIN, INT32_MAX)
+
+
+def saturating_left_shift_param(x, exponent):
+    """saturating_left_shift with a run-time (per-element) exponent in [0, 30]; 0 is identity."""
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    threshold = (np.int64(1) << (31 - exponent)) - 1
+    shifted = np.where(x > threshold, INT32_MAX, np.where(x < -threshold, INT32_MIN, x << exponent))
+    return np.where(exponent == 0, x, shifted)
+
+
+def log_x_ge_1(x, input_bits: int, output_bits: int):
+    """Q(output_bits) of log(x) for a Q(input_bits) x >= 1 (TFLite's
+    log_x_for_x_greater_than_or_equal_to_1): x = 2^k * r with r in [sqrt(1/2), 1) (or r times
+    sqrt(1/2)), log(r) from a rational approximation around 2^(-1/4). Accumulates with one
+    extra integer bit."""
+    acc_bits = output_bits + 1
+    x = np.asarray(x, dtype=np.int64)
+    quarter = rounding_divide_by_pot(1 << 29, acc_bits)
+    hpo_a = count_leading_zeros(x)
+    r_a = saturating_left_shift_param(srdhm(saturating_left_shift_param(x, hpo_a - 1), _SQRT_HALF), 1)
+    pow_a = saturating_add(saturating_left_shift_param(input_bits - hpo_a, 31 - acc_bits), quarter)
+    hr_b = count_leading_zeros(srdhm(x, _SQRT_HALF)) - 1
+    r_b = saturating_left_shift_param(x, hr_b)
+    pow_b = saturating_sub(saturating_left_shift_param(input_bits - hr_b, 31 - acc_bits), quarter)
+    r = np.minimum(r_a, r_b)
+    p = rounding_half_sum(r, _SQRT_SQRT_HALF)
+    q = 2 * (r - _SQRT_SQRT_HALF)
+    sq = srdhm(q, q)
+    num = srdhm(q, r) + srdhm(srdhm(q, sq), _ALPHA_N)
+    denom_minus_one = srdhm(p, _ALPHA_I + q + srdhm(_ALPHA_D, sq)) + srdhm(_ALPHA_F, q)
+    acc = srdhm(np.maximum(pow_a, pow_b), _LOG_2) + srdhm(rounding_divide_by_pot(num, acc_bits),
+                                                         one_over_one_plus_x(denom_minus_one))
+    return saturating_left_shift(acc, acc_bits - output_bits)

@@ -1,5 +1,6 @@
 /* edgec runtime: int8 nonlinear activations and softmax, bit-exact with TensorFlow Lite Micro's
- * reference integer kernels (LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, SOFTMAX). Integer only.
+ * reference integer kernels (LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, SOFTMAX, LOG_SOFTMAX).
+ * Integer only.
  * Tensors are dense int8 arrays, layout-agnostic except softmax (rows along the last axis).
  * Every output may alias its input (in-place). The compiler computes all multipliers. */
 #ifndef EC_ACTIVATION_S8_H
@@ -68,6 +69,22 @@ typedef struct {
 } ec_softmax_s8_params;
 
 void ec_softmax_s8(const ec_softmax_s8_params *p, const int8_t *x, int8_t *y);
+
+/* LOG_SOFTMAX along rows as SOFTMAX: y = d * s_in - log(sum of exps), computed in Q5.26; the
+ * reverse scaling (Q31 divisor, shift <= 0) maps log(sum) back to input units so that only
+ * differences representable in Q5.26 are kept (the rest give -128). Output scale 16/256,
+ * zero point 127. */
+typedef struct {
+    int32_t outer;
+    int32_t depth;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_shift;
+    int32_t diff_min;
+} ec_log_softmax_s8_params;
+
+void ec_log_softmax_s8(const ec_log_softmax_s8_params *p, const int8_t *x, int8_t *y);
 
 #ifdef __cplusplus
 }

@@ -207,4 +207,50 @@ static inline int16_t ec_sat_left_shift_s16(int16_t x, int32_t amount)
     return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
 }
 
+/* ---- gemmlowp-style log (TFLite's int8 LOG_SOFTMAX) ---- */
+
+static inline int32_t ec_saturating_add(int32_t a, int32_t b)
+{
+    const int64_t s = (int64_t)a + (int64_t)b;
+    return (int32_t)(s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : s));
+}
+
+static inline int32_t ec_saturating_sub(int32_t a, int32_t b)
+{
+    const int64_t s = (int64_t)a - (int64_t)b;
+    return (int32_t)(s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : s));
+}
+
+/* ec_sat_left_shift with a run-time exponent in [0, 30]; 0 is the identity. */
+static inline int32_t ec_sat_left_shift_param(int32_t x, int32_t exponent)
+{
+    return exponent == 0 ? x : ec_sat_left_shift(x, exponent);
+}
+
+/* Q(output_bits) of log(x) for a Q(input_bits) x >= 1 (TFLite's
+ * log_x_for_x_greater_than_or_equal_to_1): x = 2^k * r, r in [sqrt(1/2), 1) (or r times
+ * sqrt(1/2)), log(r) by a rational approximation around 2^(-1/4); one extra accumulator bit. */
+static inline int32_t ec_log_x_ge_1(int32_t x, int32_t input_bits, int32_t output_bits)
+{
+    const int32_t acc_bits = output_bits + 1;
+    const int32_t sqrt_half = 1518500250, sqrt_sqrt_half = 1805811301;
+    const int32_t quarter = ec_rounding_divide_by_pot((int32_t)1 << 29, acc_bits);
+    const int32_t hpo_a = ec_clz_u32((uint32_t)x);
+    const int32_t r_a = ec_sat_left_shift(ec_srdhm(ec_sat_left_shift_param(x, hpo_a - 1), sqrt_half), 1);
+    const int32_t pow_a = ec_saturating_add(ec_sat_left_shift(input_bits - hpo_a, 31 - acc_bits), quarter);
+    const int32_t hr_b = ec_clz_u32((uint32_t)ec_srdhm(x, sqrt_half)) - 1;
+    const int32_t r_b = ec_sat_left_shift_param(x, hr_b);
+    const int32_t pow_b = ec_saturating_sub(ec_sat_left_shift(input_bits - hr_b, 31 - acc_bits), quarter);
+    const int32_t r = r_a < r_b ? r_a : r_b;
+    const int32_t p = ec_rounding_half_sum(r, sqrt_sqrt_half);
+    const int32_t q = 2 * (r - sqrt_sqrt_half);
+    const int32_t sq = ec_srdhm(q, q);
+    const int32_t num = ec_srdhm(q, r) + ec_srdhm(ec_srdhm(q, sq), 117049297);           /* 11/240 2^(1/4) */
+    const int32_t denom_minus_one = ec_srdhm(p, 1057819769 + q + ec_srdhm(127690142, sq))  /* alpha_i, alpha_d */
+                                    + ec_srdhm(638450708, q);                              /* alpha_f */
+    const int32_t acc = ec_srdhm(pow_a > pow_b ? pow_a : pow_b, 1488522236)               /* log(2) */
+                        + ec_srdhm(ec_rounding_divide_by_pot(num, acc_bits), ec_one_over_one_plus_x(denom_minus_one));
+    return ec_sat_left_shift_param(acc, acc_bits - output_bits);
+}
+
 #endif /* EC_FIXEDPOINT_H */

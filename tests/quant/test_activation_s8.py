@@ -1,4 +1,4 @@
-"""int8 logistic, tanh, hard swish, leaky relu and softmax: the integer references equal the C
+"""int8 logistic, tanh, hard swish, leaky relu, softmax and log-softmax: the integer references equal the C
 kernels bit for bit (every int8 input, a grid of quantization parameters), stay within an LSB or
 two of float, survive whole-model compilation (C == simulator), and equal TensorFlow Lite Micro."""
 import cffi
@@ -14,12 +14,14 @@ from edgec.quant.qparams import activation_qparams
 from edgec.resources import runtime_dir
 from edgec.testing import check_int8
 from tests.quant.s8_node import feeds, int8_value, onnx_model, run_node
+from tests.quant.test_integer_only import _compile_integer_only
 
 ALL = np.arange(-128, 128, dtype=np.int8)
 SCALES = [1e-3, 1 / 256, 0.02, 0.05, 0.1, 0.3, 1.0, 10.0]
 ZPS = [-128, -5, 0, 90, 127]
 GRID = [QParams((float(np.float32(s)),), (z,)) for s in SCALES for z in ZPS]
-KERNELS = ["ec_logistic_s8", "ec_tanh_s8", "ec_hard_swish_s8", "ec_leaky_relu_s8", "ec_softmax_s8"]
+KERNELS = ["ec_logistic_s8", "ec_tanh_s8", "ec_hard_swish_s8", "ec_leaky_relu_s8", "ec_softmax_s8",
+           "ec_log_softmax_s8"]
 
 WRAPPERS = """
 #include "ec_activation_s8.h"
@@ -33,6 +35,8 @@ void t_leaky_relu(const int8_t *x, int8_t *y, const int32_t *q)
 { const ec_leaky_relu_s8_params p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6]}; ec_leaky_relu_s8(&p, x, y); }
 void t_softmax(const int8_t *x, int8_t *y, const int32_t *q)
 { const ec_softmax_s8_params p = {q[0], q[1], q[2], q[3], q[4]}; ec_softmax_s8(&p, x, y); }
+void t_log_softmax(const int8_t *x, int8_t *y, const int32_t *q)
+{ const ec_log_softmax_s8_params p = {q[0], q[1], q[2], q[3], q[4], q[5], q[6]}; ec_log_softmax_s8(&p, x, y); }
 """
 
 
@@ -45,7 +49,7 @@ def kernel():
              **{f"{k}.c": (src / f"{k}.c").read_text() for k in KERNELS}}
     ffi = cffi.FFI()
     ffi.cdef("".join(f"void t_{n}(const int8_t *, int8_t *, const int32_t *);"
-                     for n in ("logistic", "tanh", "hard_swish", "leaky_relu", "softmax")))
+                     for n in ("logistic", "tanh", "hard_swish", "leaky_relu", "softmax", "log_softmax")))
     lib = ffi.dlopen(str(build_shared(files)))
 
     def run(name: str, x: np.ndarray, fields: list[int]) -> np.ndarray:
@@ -123,7 +127,7 @@ def test_leaky_relu_s8_matches_integer_ref_on_every_input(kernel, alpha):
 
 
 @pytest.mark.parametrize("depth", [1, 2, 5, 10, 64, 1000, 4095])
-def test_softmax_s8_matches_integer_ref_on_random_rows(kernel, depth):
+def test_softmax_and_log_softmax_s8_match_integer_ref_on_random_rows(kernel, depth):
     rng = np.random.default_rng(depth)
     for scale in [1e-3, 0.02, 0.1, 0.5, 4.0, 40.0]:
         a = A.SoftmaxS8Attrs.prepare(QParams((scale,), (0,)))
@@ -131,6 +135,10 @@ def test_softmax_s8_matches_integer_ref_on_random_rows(kernel, depth):
         x[1, : depth // 2] = 127                     # ties at the max
         fields = [3, depth, a.input_multiplier, a.input_left_shift, a.diff_min]
         np.testing.assert_array_equal(kernel("softmax", x, fields), A.softmax_s8_ref(a, x), err_msg=str(scale))
+        la = A.LogSoftmaxS8Attrs.prepare(QParams((scale,), (0,)))
+        fields = [3, depth, la.input_multiplier, la.input_left_shift, la.reverse_scaling_divisor,
+                  la.reverse_scaling_shift, la.diff_min]
+        np.testing.assert_array_equal(kernel("log_softmax", x, fields), A.log_softmax_s8_ref(la, x), err_msg=str(scale))
 
 
 # -- close to float -----------------------------------------------------------------------------------
@@ -162,6 +170,20 @@ def test_softmax_s8_within_one_lsb_of_float():
         xi = x.astype(np.float64)
         e = np.exp(scale * (xi - xi.max(axis=1, keepdims=True)))
         assert np.max(np.abs(got - e / e.sum(axis=1, keepdims=True))) <= 1.01 / 256
+
+
+def test_log_softmax_s8_within_one_lsb_of_float():
+    rng = np.random.default_rng(8)
+    for scale in [0.01, 0.05, 0.2]:
+        x = rng.integers(-128, 128, (20, 12)).astype(np.int8)
+        got = _deq(A.log_softmax_s8_ref(A.LogSoftmaxS8Attrs.prepare(QParams((scale,), (0,))), x),
+                   A.LOG_SOFTMAX_QPARAMS)
+        xi = scale * x.astype(np.float64)
+        want = xi - xi.max(axis=1, keepdims=True)
+        want = want - np.log(np.exp(want).sum(axis=1, keepdims=True))
+        representable = want >= _range(A.LOG_SOFTMAX_QPARAMS)[0]
+        assert np.max(np.abs(got - want)[representable]) <= 1.01 * 16 / 256
+        assert np.all(got[~representable] == _range(A.LOG_SOFTMAX_QPARAMS)[0])
 
 
 # -- golden cases of the arithmetic ----------------------------------------------------------------
@@ -212,11 +234,11 @@ def _single(op: str, shape, **attrs):
 @pytest.mark.parametrize("op,attrs,shape,sqnr", [
     ("Sigmoid", {}, (2, 8, 8, 3), 35), ("Tanh", {}, (2, 8, 8, 3), 30), ("HardSwish", {}, (1, 40), 30),
     ("LeakyRelu", {"alpha": 0.1}, (3, 17), 35), ("Softmax", {"axis": -1}, (4, 10), 25),
-    ("Softmax", {"axis": 1}, (2, 30, 1), 20)])
+    ("Softmax", {"axis": 1}, (2, 30, 1), 20), ("LogSoftmax", {"axis": -1}, (4, 10), 30)])
 def test_activation_s8_compiles_bit_exact_with_simulator(op, attrs, shape, sqnr):
     art, _, _ = check_int8(_single(op, shape, **attrs), feeds({"x": shape}, 4, seed=1), min_sqnr_db=sqnr)
     want = {"Sigmoid": "logistic_s8", "Tanh": "tanh_s8", "HardSwish": "hard_swish_s8",
-            "LeakyRelu": "leaky_relu_s8", "Softmax": "softmax_s8"}[op]
+            "LeakyRelu": "leaky_relu_s8", "Softmax": "softmax_s8", "LogSoftmax": "log_softmax_s8"}[op]
     assert [n.op for n in art.graph.nodes] == [want]
 
 
@@ -228,13 +250,17 @@ def test_softmax_s8_on_inner_axis_is_declined():
     assert any(s.startswith("softmax") for s in art.float_islands)
 
 
-def test_activation_s8_chain_runs_in_place_bit_exact():
-    """Chained activations reuse buffers in place; the C still equals the simulator."""
+def test_activation_s8_chain_runs_in_place_bit_exact_without_float(tmp_path):
+    """Chained activations reuse buffers in place; the C still equals the simulator and has no
+    floating point (gcc -mgeneral-regs-only)."""
     nodes = [helper.make_node("Tanh", ["x"], ["a"]), helper.make_node("HardSwish", ["a"], ["b"]),
              helper.make_node("LeakyRelu", ["b"], ["c"], alpha=-0.3),
-             helper.make_node("Softmax", ["c"], ["d"], axis=-1), helper.make_node("Sigmoid", ["d"], ["y"])]
+             helper.make_node("Softmax", ["c"], ["d"], axis=-1), helper.make_node("Sigmoid", ["d"], ["e"]),
+             helper.make_node("LogSoftmax", ["e"], ["y"], axis=-1)]
     art, _, _ = check_int8(onnx_model(nodes, {"x": (3, 6, 20)}, {}), feeds({"x": (3, 6, 20)}, 3, seed=4))
-    assert [n.op for n in art.graph.nodes] == ["tanh_s8", "hard_swish_s8", "leaky_relu_s8", "softmax_s8", "logistic_s8"]
+    assert [n.op for n in art.graph.nodes] == ["tanh_s8", "hard_swish_s8", "leaky_relu_s8", "softmax_s8",
+                                               "logistic_s8", "log_softmax_s8"]
+    _compile_integer_only(art.c.files, tmp_path)
 
 
 def test_logistic_s8_node_emits_and_matches_ref():
@@ -265,6 +291,8 @@ def _tflm_model(op: str, shape, in_q: QParams, out_q: QParams, alpha: float = 0.
     if op == "LEAKY_RELU":
         o.builtinOptionsType, o.builtinOptions = fb.BuiltinOptions.LeakyReluOptions, fb.LeakyReluOptionsT()
         o.builtinOptions.alpha = alpha
+    if op == "LOG_SOFTMAX":
+        o.builtinOptionsType, o.builtinOptions = fb.BuiltinOptions.LogSoftmaxOptions, fb.LogSoftmaxOptionsT()
     sg.tensors, sg.inputs, sg.outputs, sg.operators = [tensor("x", in_q, 1), tensor("y", out_q, 2)], [0], [1], [o]
     m.version, m.operatorCodes, m.subgraphs, m.buffers = 3, [oc], [sg], [fb.BufferT() for _ in range(3)]
     b = flatbuffers.Builder(1024)
@@ -294,12 +322,15 @@ def test_pointwise_s8_equal_tflite_micro():
                                           _tflm("LEAKY_RELU", x, in_q, out_q, alpha), err_msg=f"{in_q} {alpha}")
 
 
-def test_softmax_s8_equals_tflite_micro():
+def test_softmax_and_log_softmax_s8_equal_tflite_micro():
     rng = np.random.default_rng(11)
     for depth, scale in [(1, 0.1), (3, 0.02), (10, 0.05), (100, 0.001), (511, 0.3), (1000, 0.5), (16, 40.0)]:
         in_q = QParams((scale,), (int(rng.integers(-128, 128)),))
         x = rng.integers(-128, 128, (3, depth)).astype(np.int8)
         if depth < 512:
-            x[1] = 127                       # a full row of ties: the largest sum TFLM accepts
+            x[1] = 127                       # a full row of ties: the largest sum TFLM's softmax accepts
         np.testing.assert_array_equal(A.softmax_s8_ref(A.SoftmaxS8Attrs.prepare(in_q), x),
                                       _tflm("SOFTMAX", x, in_q, A.SOFTMAX_QPARAMS), err_msg=f"{depth} {scale}")
+        x[1] = 127
+        np.testing.assert_array_equal(A.log_softmax_s8_ref(A.LogSoftmaxS8Attrs.prepare(in_q), x),
+                                      _tflm("LOG_SOFTMAX", x, in_q, A.LOG_SOFTMAX_QPARAMS), err_msg=f"{depth} {scale}")

@@ -106,11 +106,15 @@ T_MAP(t_clz, ec_clz_u32((uint32_t)a[i]))
 T_MAP(t_srdhm16, ec_srdhm_s16((int16_t)a[i], (int16_t)b[i]))
 T_MAP(t_sdhm16, ec_sdhm_s16((int16_t)a[i], (int16_t)b[i]))
 T_MAP(t_sls16, ec_sat_left_shift_s16((int16_t)a[i], k))
+T_MAP(t_sadd, ec_saturating_add(a[i], b[i]))
+T_MAP(t_ssub, ec_saturating_sub(a[i], b[i]))
+T_MAP(t_slsp, ec_sat_left_shift_param(a[i], b[i]))
+T_MAP(t_log, ec_log_x_ge_1(a[i], k, 5))
 void t_recip(const int32_t *a, int32_t *y, int32_t *nbits, int32_t n, int32_t k)
 { int32_t i; for (i = 0; i < n; ++i) { y[i] = ec_reciprocal_q31(a[i], k, &nbits[i]); } }
 """
 GEMM_FNS = ["t_sls", "t_rhs", "t_exp_q", "t_exp", "t_1o1px", "t_1mx", "t_logistic", "t_tanh", "t_clz",
-            "t_srdhm16", "t_sdhm16", "t_sls16"]
+            "t_srdhm16", "t_sdhm16", "t_sls16", "t_sadd", "t_ssub", "t_slsp", "t_log"]
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +260,24 @@ def test_quantize_multiplier_unclamped_keeps_shift_31():
     assert fp.quantize_multiplier_unclamped(2.0 ** 31 - 1) == (2 ** 31 - 1, 31)
     for real in [1e-5, 0.3, 1.0, 3.7, 2.0 ** 20]:
         assert fp.quantize_multiplier_unclamped(real) == fp.quantize_multiplier(real)
+
+
+@pytest.mark.parametrize("ib", [12, 5, 20])
+def test_log_x_ge_1_matches_c_and_log(gemm, ib):
+    one = 1 << (31 - ib)
+    x = np.concatenate([[one, one + 1, 2 * one, 3 * one, fp.INT32_MAX, fp.INT32_MAX - 1],
+                        np.random.default_rng(ib).integers(one, 1 << 31, 20000)])
+    got = fp.log_x_ge_1(x, ib, 5)
+    np.testing.assert_array_equal(got, gemm("t_log", x, k=ib))
+    assert int(got[0]) == 0
+    assert np.max(np.abs(got / 2.0 ** 26 - np.log(x / one))) < 1e-6
+
+
+def test_saturating_add_sub_and_param_shift_match_c(gemm):
+    a = np.array(EDGES, np.int64)
+    for b in EDGES:
+        bb = np.full(a.size, b)
+        np.testing.assert_array_equal(fp.saturating_add(a, b), gemm("t_sadd", a, bb))
+        np.testing.assert_array_equal(fp.saturating_sub(a, b), gemm("t_ssub", a, bb))
+    for e in [0, 1, 7, 25, 30]:
+        np.testing.assert_array_equal(fp.saturating_left_shift_param(a, e), gemm("t_slsp", a, np.full(a.size, e)))
