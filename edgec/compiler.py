@@ -12,7 +12,7 @@ from edgec.backend.c import emit_c
 from edgec.backend.names import c_identifier
 from edgec.errors import EdgecError, ModelLoadError
 from edgec.frontend.onnx_loader import import_onnx, load_onnx
-from edgec.ir.graph import Graph
+from edgec.ir.graph import DType, Graph
 
 
 def load_model(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None) -> Graph:
@@ -23,6 +23,9 @@ def load_model(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = Non
         return import_onnx(model, input_shapes, c_identifier(model.graph.name or "model"))
     if isinstance(model, (str, Path)):
         path = str(model)
+        if path.endswith(".tflite"):
+            from edgec.frontend.tflite_loader import load_tflite
+            return load_tflite(path)
         if path.endswith(".onnx") or os.path.isfile(path):
             return load_onnx(path, input_shapes)
     raise ModelLoadError(f"cannot load a model from {type(model).__name__} {model!r}"[:200])
@@ -67,7 +70,8 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     """Compiles a model to C.
 
     Args:
-        model: path to an .onnx file, an onnx.ModelProto or an IR Graph.
+        model: path to an .onnx or int8 .tflite file, an onnx.ModelProto or an IR Graph. An int8
+            .tflite compiles to int8 C with the file's own quantization (quant/calib ignored).
         input_shapes: fixes symbolic input dims, e.g. {"x": (1, 3, 32, 32)}.
         name: C prefix of the generated API (default: from the file or graph name); sanitised.
         verify_each: run the IR verifier after every pass.
@@ -83,6 +87,8 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         raise EdgecError(f"--quant {quant}: expected float or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
+    if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
+        return _compile_integer(source, cname, model, verify_each)
     g = optimise(source, verify_each, quant)
     float_graph, islands = g, []
     if quant == "int8":
@@ -91,3 +97,18 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     c = emit_c(g, cname)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
                     quant=quant, float_graph=float_graph, float_islands=islands)
+
+
+def _is_integer(g: Graph) -> bool:
+    """True for a graph that already computes in int8 (a quantized .tflite): it skips the float
+    passes and quantization whatever `quant` says."""
+    return any(n.op.endswith("_s8") or n.op == "requantize" for n in g.nodes) \
+        or any(v.type.dtype == DType.I8 for v in g.inputs + g.outputs)
+
+
+def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -> Artifact:
+    from edgec.passes.eliminate_dead_code import eliminate_dead_code
+    from edgec.passes.pipeline import run_pipeline
+    g = run_pipeline(source, verify_each, passes=[("eliminate_dead_code", eliminate_dead_code)])
+    return Artifact(cname, source, g, emit_c(g, cname), str(model) if isinstance(model, (str, Path)) else None,
+                    quant="int8", float_graph=None)

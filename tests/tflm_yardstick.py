@@ -6,6 +6,8 @@ Written independently of edgec's planner so that comparing the two means somethi
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 
 def greedy_by_size(requests: list[tuple[int, int, int]], align: int = 16) -> int:
     """requests: (size_bytes, first_step, last_step). Returns the arena size in bytes."""
@@ -29,8 +31,9 @@ def greedy_by_size(requests: list[tuple[int, int, int]], align: int = 16) -> int
     return high
 
 
-def graph_requests(g) -> list[tuple[int, int, int]]:
-    """(bytes, first, last) of every intermediate value of a lowered graph (no aliasing)."""
+def graph_requests(g, scratch: Callable[[Any], int] | None = None) -> list[tuple[int, int, int]]:
+    """(bytes, first, last) of every intermediate value of a lowered graph (no aliasing), plus,
+    when `scratch` (node -> bytes) is given, each node's scratch as a request live for its step."""
     external = {id(v) for v in g.inputs} | {id(v) for v in g.outputs}
     last: dict[int, int] = {}
     for step, n in enumerate(g.nodes):
@@ -42,4 +45,7 @@ def graph_requests(g) -> list[tuple[int, int, int]]:
         for v in n.outputs:
             if id(v) not in external:
                 reqs.append((v.type.nbytes, step, last.get(id(v), step)))
+        extra = scratch(n) if scratch is not None else 0
+        if extra:
+            reqs.append((extra, step, step))
     return reqs

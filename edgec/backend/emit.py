@@ -66,6 +66,12 @@ class EmitContext:
         off = self.mem.offsets[id(v)]
         return f"(({v.type.dtype.ctype} *)(arena + {off}))"
 
+    def scratch(self) -> str:
+        """C expression (void *) of the current node's scratch memory, reserved by the planner
+        for this step only (size: the op's `scratch` rule); NULL when it needs none."""
+        off = self.mem.offsets.get(id(self.node))
+        return "NULL" if off is None else f"((void *)(arena + {off}))"
+
     def same_buffer(self, a: Value, b: Value) -> bool:
         return self.ptr(a) == self.ptr(b)
 

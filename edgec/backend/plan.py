@@ -70,6 +70,15 @@ def _concat_slices(n, step: int, last_use: dict[int, int], external: set[int], g
     return slices
 
 
+def scratch_bytes(n) -> int:
+    """Bytes of scratch node `n`'s kernel needs for its step: its OpDef's `scratch` rule, else
+    n.meta["scratch_bytes"], else 0."""
+    rule = base.get(n.op).scratch
+    if rule is None:
+        return int(n.meta.get("scratch_bytes", 0))
+    return int(rule(n.attrs, [v.type for v in n.inputs if v is not None], [v.type for v in n.outputs]))
+
+
 def plan_memory(g: Graph) -> MemoryPlan:
     """Assigns arena offsets to every intermediate value of `g` (nodes must be in order)."""
     external = {id(v) for v in g.inputs} | {id(v) for v in g.outputs}
@@ -112,7 +121,7 @@ def plan_memory(g: Graph) -> MemoryPlan:
                     group[vid], sub[vid] = out_gid, sub.get(vid, 0) + offset
                 spans[out_gid][1] = min(spans[out_gid][1], spans.pop(gid)[1])
             elided.add(id(n))
-        scratch = n.meta.get("scratch_bytes", 0)
+        scratch = scratch_bytes(n) if id(n) not in elided else 0
         if scratch:
             no_reuse += align_up(scratch)
             gid = new_gid()

@@ -38,6 +38,10 @@ class OpDef:
             that op(transpose(x, perm), attrs) == transpose(op(x, attrs'), perm_out), or None if
             not possible. perm_out == perm unless the op changes rank. Used by transpose sinking.
         macs: (attrs, in types, out types) -> multiply-accumulates, for reports.
+        scratch: (attrs, in types, out types) -> bytes of scratch memory the C kernel needs for
+            one call (its C `_scratch_size()` function's value for the same parameters). The
+            planner reserves it in the arena for that step only; `emit` passes it with
+            ctx.scratch(). None (or 0): the kernel needs none. In types omit absent inputs.
         quantize: (QuantContext, float node) -> None: adds the int8 node(s) computing this float
             node (see edgec/quant/quantize.py); return False to decline (e.g. unsupported attrs),
             which makes the node a float island or an error. None: no int8 kernel.
@@ -56,6 +60,7 @@ class OpDef:
     permute: Callable[..., Any] | None = None
     macs: Callable[[Any, list[TensorType], list[TensorType]], int] | None = None
     quantize: Callable[..., Any] | None = None
+    scratch: Callable[[Any, list[TensorType], list[TensorType]], int] | None = None
 
 
 REGISTRY: dict[str, OpDef] = {}

@@ -28,6 +28,8 @@ from edgec.quant import fixedpoint as fp
 from edgec.quant.qparams import QMAX, QMIN
 
 CONV_S8_KALIGN = 16   # must equal EC_CONV_S8_KALIGN in runtime_c/include/ec_conv_s8.h
+# ec_conv2d_s8's blocking (TILE_PX, KCHUNK, OC_BLOCK in runtime_c/src/ec_conv2d_s8.c): fixes its scratch size.
+CONV_S8_TILE_PX, CONV_S8_KCHUNK, CONV_S8_OC_BLOCK = 4, 512, 64
 
 
 # -- helpers shared by the int8 producers ---------------------------------------------------------
@@ -183,6 +185,18 @@ def pad_rows(w: np.ndarray, align: int) -> np.ndarray:
     return np.pad(rows, ((0, 0), (0, -(-k // align) * align - k)))
 
 
+def round_up(n: int, align: int) -> int:
+    return -(-n // align) * align
+
+
+def _conv_scratch(a: ConvS8Attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
+    """Bytes of ec_conv2d_s8's scratch (as ec_conv2d_s8_scratch_size): int32 accumulators
+    [min(OC_BLOCK, OCg)][TILE_PX], then int16 im2col columns [TILE_PX][min(KCHUNK, k_pad)]."""
+    k_pad = round_up(a.kernel[0] * a.kernel[1] * (ins[0].shape[3] // a.group), CONV_S8_KALIGN)
+    ocg = outs[0].shape[3] // a.group
+    return 4 * min(CONV_S8_OC_BLOCK, ocg) * CONV_S8_TILE_PX + 2 * CONV_S8_TILE_PX * min(CONV_S8_KCHUNK, k_pad)
+
+
 def _emit(ctx, node, depthwise: bool) -> None:
     a: ConvS8Attrs = node.attrs
     x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
@@ -190,12 +204,13 @@ def _emit(ctx, node, depthwise: bool) -> None:
     require_int8(node, x, w, y)
     p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
     if depthwise:
-        wk, fn = ctx.ptr(w), "ec_depthwise_conv2d_s8"
+        wk, fn, scratch = ctx.ptr(w), "ec_depthwise_conv2d_s8", ()
     else:
         wk = ctx.prepared(w, lambda d: pad_rows(d, CONV_S8_KALIGN), f"{w.name}_k", DType.I8)
-        fn = "ec_conv2d_s8"
+        fn, scratch = "ec_conv2d_s8", (ctx.scratch(),)
     ctx.call(fn, p, ctx.ptr(x), wk, "NULL" if b is None else ctx.ptr(b),
-             ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), ctx.ptr(y))
+             ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), ctx.ptr(y),
+             *scratch)
 
 
 def _macs(a: ConvS8Attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
@@ -203,7 +218,7 @@ def _macs(a: ConvS8Attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
 
 
 register(OpDef("conv_s8", lambda a, t: _infer(a, t, False), lambda a, xs: _ref(a, xs, False),
-               lambda ctx, n: _emit(ctx, n, False), ("ec_conv2d_s8",), macs=_macs))
+               lambda ctx, n: _emit(ctx, n, False), ("ec_conv2d_s8",), macs=_macs, scratch=_conv_scratch))
 register(OpDef("depthwise_conv_s8", lambda a, t: _infer(a, t, True), lambda a, xs: _ref(a, xs, True),
                lambda ctx, n: _emit(ctx, n, True), ("ec_depthwise_conv2d_s8",), macs=_macs))
 

@@ -24,13 +24,15 @@ from edgec.ir.graph import DType, QParams, TensorType, Value
 from edgec.ops import base
 from edgec.ops.base import OpDef, register
 from edgec.ops.conv_s8 import (channel_rescale, float_inputs, fused_act_range, out_qparams, pad_rows, require_int8,
-                               requantize_acc)
+                               requantize_acc, round_up)
 from edgec.ops.elementwise import MAX_RANK, broadcast_strides, collapse_dims
 from edgec.ops.matmul import MatMulAttrs, _matrix_strides, _mnk
 from edgec.quant import fixedpoint as fp
 from edgec.quant.qparams import QMAX, QMIN
 
 FC_S8_KALIGN = 16   # must equal EC_FC_S8_KALIGN in runtime_c/include/ec_matmul_s8.h
+# ec_fully_connected_s8's blocking (ROWS, KCHUNK, OUT_BLOCK in its .c file): fixes its scratch size.
+FC_S8_ROWS, FC_S8_KCHUNK, FC_S8_OUT_BLOCK = 4, 512, 64
 
 
 # -- fully_connected_s8 ---------------------------------------------------------------------------
@@ -80,11 +82,21 @@ def _fc_emit(ctx, node) -> None:
                                        "act_max": a.act_max}, "fc_s8")
     wk = ctx.prepared(w, lambda d: pad_rows(d, FC_S8_KALIGN), f"{w.name}_k", DType.I8)
     ctx.call("ec_fully_connected_s8", p, ctx.ptr(x), wk, "NULL" if b is None else ctx.ptr(b),
-             ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), ctx.ptr(y))
+             ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), ctx.ptr(y),
+             ctx.scratch())
+
+
+def _fc_scratch(a: FullyConnectedS8Attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
+    """Bytes of ec_fully_connected_s8's scratch (as ec_fully_connected_s8_scratch_size): int32
+    accumulators [min(OUT_BLOCK, N)][ROWS], then int16 rows of X [ROWS, or 1 when M < ROWS]
+    [min(KCHUNK, k_pad)]."""
+    n, k = ins[1].shape
+    rows = FC_S8_ROWS if ins[0].size // k >= FC_S8_ROWS else 1
+    return 4 * min(FC_S8_OUT_BLOCK, n) * FC_S8_ROWS + 2 * rows * min(FC_S8_KCHUNK, round_up(k, FC_S8_KALIGN))
 
 
 register(OpDef("fully_connected_s8", _fc_infer, _fc_ref, _fc_emit, ("ec_fully_connected_s8",),
-               macs=lambda a, ins, outs: outs[0].size * ins[1].shape[1]))
+               macs=lambda a, ins, outs: outs[0].size * ins[1].shape[1], scratch=_fc_scratch))
 
 
 # -- batch_matmul_s8 ------------------------------------------------------------------------------

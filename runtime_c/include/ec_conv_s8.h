@@ -43,9 +43,14 @@ typedef struct {
 /* General convolution (any groups, strides, pads, dilations).
  * w: [out_c][k_pad], row oc holding the OHWI weights w[oc][kh][kw][i] flattened (K = k_h * k_w *
  * ICg elements) followed by zeros up to k_pad = K rounded up to EC_CONV_S8_KALIGN.
- * Stack use: about 5 KB. */
+ * scratch: ec_conv2d_s8_scratch_size(p) bytes, 4-byte aligned, overlapping nothing else; its
+ * contents are garbage on entry and on return. Stack use: under 200 bytes. */
 void ec_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
-                  const int32_t *multiplier, const int32_t *shift, int8_t *y);
+                  const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
+
+/* Bytes of scratch ec_conv2d_s8 needs for `p`: at most 5 KB, less when K or OCg is small.
+ * Must equal conv_s8's `scratch` rule in edgec/ops/conv_s8.py. */
+int32_t ec_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* Depthwise convolution: groups == in_c, out_c = in_c * multiplier (output channel
  * c * mult + m reads input channel c). w: [k_h][k_w][out_c] (TFLite's [1][k_h][k_w][out_c]). */

@@ -5,7 +5,9 @@
  *     Y[i][c] = clamp(MBQM(acc, multiplier[c], shift[c]) + output_offset, act_min, act_max)
  * X [M][K], Y [M][N] dense; W is TFLite's [N][K] with each row zero-padded to k_pad = K rounded up
  * to EC_FC_S8_KALIGN (the compiler pads it). bias is [N] or NULL (zeros); multiplier/shift are
- * [N] (Q31 of s_x * s_w[c] / s_y, see ec_fixedpoint.h). Y must not alias X. Stack: about 5 KB.
+ * [N] (Q31 of s_x * s_w[c] / s_y, see ec_fixedpoint.h). Y must not alias X. scratch:
+ * ec_fully_connected_s8_scratch_size(p) bytes, 4-byte aligned, overlapping nothing else (garbage
+ * on entry and on return). Stack use: under 100 bytes.
  *
  * ec_batch_matmul_s8: TFLite's reference BatchMatMul int8 arithmetic (per-tensor):
  *     Y = clamp(MBQM(sum_k (A(i, k) + a_offset) * (B(k, j) + b_offset)) + output_offset, ...)
@@ -35,7 +37,11 @@ typedef struct {
 } ec_fc_s8_params;
 
 void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
-                           const int32_t *multiplier, const int32_t *shift, int8_t *y);
+                           const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
+
+/* Bytes of scratch ec_fully_connected_s8 needs for `p`: at most 5 KB, less when K, N or M is
+ * small. Must equal fully_connected_s8's `scratch` rule in edgec/ops/matmul_s8.py. */
+int32_t ec_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
 
 typedef struct {
     int32_t batch_rank;               /* >= 1; a plain matmul has batch_shape {1} */

@@ -7,8 +7,12 @@
  * products of the columns with its weight row. The dot products vectorise whole into 16-bit
  * multiply-adds: their length is a multiple of EC_CONV_S8_KALIGN, computed once per chunk where
  * the compiler can see that (so it needs no scalar epilogue). Every partial sum is an exact
- * int32, so the order of accumulation cannot change the result. Stack use: col 4 KB +
- * accumulators 1 KB. */
+ * int32, so the order of accumulation cannot change the result.
+ *
+ * Scratch (the caller's, ec_conv2d_s8_scratch_size bytes): the accumulators, int32
+ * [min(OC_BLOCK, OCg)][TILE_PX], then the columns, int16 [TILE_PX][kc] with kc = min(KCHUNK,
+ * k_pad): a chunk never exceeds the padded weight row, so small layers need little. Stack use:
+ * under 200 bytes. */
 #include "ec_conv_s8.h"
 #include "ec_fixedpoint.h"
 
@@ -73,10 +77,37 @@ static void gather(const ec_conv2d_s8_params *p, const int8_t *img, int32_t ih0,
     }
 }
 
-/* acc[q] += sum_{k < n} col[q][k] * w[k] for the 4 pixels. */
-static void dot4(const int16_t col[TILE_PX][KCHUNK], const int8_t *w, int32_t n, int32_t acc[TILE_PX])
+/* k_pad: K = k_h * k_w * ICg rounded up to EC_CONV_S8_KALIGN (the weight row stride). */
+static int32_t padded_k(const ec_conv2d_s8_params *p)
 {
-    const int16_t *c0 = col[0], *c1 = col[1], *c2 = col[2], *c3 = col[3];
+    const int32_t kdim = p->k_h * p->k_w * (p->in_c / p->groups);
+    return (kdim + EC_CONV_S8_KALIGN - 1) / EC_CONV_S8_KALIGN * EC_CONV_S8_KALIGN;
+}
+
+/* kc: im2col elements per chunk (and per scratch column): a whole padded row when short. */
+static int32_t chunk_len(const ec_conv2d_s8_params *p)
+{
+    const int32_t kpad = padded_k(p);
+    return kpad < KCHUNK ? kpad : KCHUNK;
+}
+
+/* Output channels per block: the rows of the accumulators. */
+static int32_t oc_block(const ec_conv2d_s8_params *p)
+{
+    const int32_t ocg = p->out_c / p->groups;
+    return ocg < OC_BLOCK ? ocg : OC_BLOCK;
+}
+
+/* Bytes: accumulators int32 [oc_block][TILE_PX], then columns int16 [TILE_PX][kc]. */
+int32_t ec_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
+{
+    return oc_block(p) * TILE_PX * (int32_t)sizeof(int32_t) + TILE_PX * chunk_len(p) * (int32_t)sizeof(int16_t);
+}
+
+/* acc[q] += sum_{k < n} col[q * kc + k] * w[k] for the 4 pixels. */
+static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int32_t acc[TILE_PX])
+{
+    const int16_t *c0 = col, *c1 = col + kc, *c2 = col + 2 * kc, *c3 = col + 3 * kc;
     int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
     for (k = 0; k < n; ++k) {
         const int32_t wv = w[k];
@@ -93,7 +124,7 @@ static void dot4(const int16_t col[TILE_PX][KCHUNK], const int8_t *w, int32_t n,
 
 /* Requantizes the tile's accumulators of output channels [oc0, oc0 + noc) into y (tile start). */
 static void store(const ec_conv2d_s8_params *p, int32_t npx, int32_t oc0, int32_t noc,
-                  int32_t acc[OC_BLOCK][TILE_PX], const int32_t *multiplier, const int32_t *shift, int8_t *y)
+                  int32_t (*acc)[TILE_PX], const int32_t *multiplier, const int32_t *shift, int8_t *y)
 {
     int32_t q, j;
     for (q = 0; q < npx; ++q) {
@@ -105,59 +136,65 @@ static void store(const ec_conv2d_s8_params *p, int32_t npx, int32_t oc0, int32_
     }
 }
 
-/* What col holds: the tile's im2col chunk starting at element k0 of group g (-1: nothing yet). */
+/* The scratch: accumulators acc[oc_block][TILE_PX], and col [TILE_PX][kc] holding the tile's
+ * im2col chunk starting at element k0 of group g (-1: nothing yet). */
 typedef struct {
-    int32_t g, k0;
-    int16_t col[TILE_PX][KCHUNK];
+    int32_t g, k0, kc;
+    int32_t (*acc)[TILE_PX];
+    int16_t *col;
 } tile_columns;
 
-/* acc[j][q] = bias + every dot product of output channel oc0 + j (of group g) for the tile. */
+/* tc->acc[j][q] = bias + every dot product of output channel oc0 + j (of group g) for the tile. */
 static void accumulate(const ec_conv2d_s8_params *p, const pixel_tile *t, int32_t g, int32_t oc0, int32_t noc,
-                       const int8_t *w, const int32_t *bias, tile_columns *tc, int32_t acc[OC_BLOCK][TILE_PX])
+                       const int8_t *w, const int32_t *bias, tile_columns *tc)
 {
     const int32_t icg = p->in_c / p->groups;
     const int32_t kdim = p->k_h * p->k_w * icg;
-    const int32_t kpad = (kdim + EC_CONV_S8_KALIGN - 1) / EC_CONV_S8_KALIGN * EC_CONV_S8_KALIGN;
+    const int32_t kpad = padded_k(p), kc = tc->kc;
+    int32_t (*acc)[TILE_PX] = tc->acc;
     int32_t k0, j, q;
     for (j = 0; j < noc; ++j) {
         for (q = 0; q < TILE_PX; ++q) {
             acc[j][q] = bias != NULL ? bias[oc0 + j] : 0;
         }
     }
-    for (k0 = 0; k0 < kdim; k0 += KCHUNK) {
-        const int32_t len = kdim - k0 < KCHUNK ? kdim - k0 : KCHUNK;
+    for (k0 = 0; k0 < kdim; k0 += kc) {
+        const int32_t len = kdim - k0 < kc ? kdim - k0 : kc;
         const int32_t n = (len + EC_CONV_S8_KALIGN - 1) / EC_CONV_S8_KALIGN * EC_CONV_S8_KALIGN;
         if (g != tc->g || k0 != tc->k0) {
             for (q = 0; q < TILE_PX; ++q) {
-                gather(p, t->img[q], t->ih0[q], t->iw0[q], g * icg, k0, len, tc->col[q]);
+                gather(p, t->img[q], t->ih0[q], t->iw0[q], g * icg, k0, len, tc->col + (size_t)q * (size_t)kc);
             }
             tc->g = g;
             tc->k0 = k0;
         }
         for (j = 0; j < noc; ++j) {
-            dot4((const int16_t (*)[KCHUNK])tc->col, w + (size_t)(oc0 + j) * (size_t)kpad + (size_t)k0, n, acc[j]);
+            dot4(tc->col, kc, w + (size_t)(oc0 + j) * (size_t)kpad + (size_t)k0, n, acc[j]);
         }
     }
 }
 
 void ec_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
-                  const int32_t *multiplier, const int32_t *shift, int8_t *y)
+                  const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
 {
     const int32_t ocg = p->out_c / p->groups;
     const int32_t pixels = p->n * p->out_h * p->out_w;
+    const int32_t block = oc_block(p);
     tile_columns tc;
-    int32_t acc[OC_BLOCK][TILE_PX];
     pixel_tile t;
     int32_t first, g, o0;
+    tc.kc = chunk_len(p);
+    tc.acc = (int32_t (*)[TILE_PX])scratch;
+    tc.col = (int16_t *)(tc.acc + block);
     for (first = 0; first < pixels; first += TILE_PX) {
         locate_pixels(p, x, first, pixels - first < TILE_PX ? pixels - first : TILE_PX, &t);
         tc.g = -1;
         tc.k0 = -1;
         for (g = 0; g < p->groups; ++g) {
-            for (o0 = 0; o0 < ocg; o0 += OC_BLOCK) {
-                const int32_t noc = ocg - o0 < OC_BLOCK ? ocg - o0 : OC_BLOCK;
-                accumulate(p, &t, g, g * ocg + o0, noc, w, bias, &tc, acc);
-                store(p, t.npx, g * ocg + o0, noc, acc, multiplier, shift, y + (size_t)first * (size_t)p->out_c);
+            for (o0 = 0; o0 < ocg; o0 += block) {
+                const int32_t noc = ocg - o0 < block ? ocg - o0 : block;
+                accumulate(p, &t, g, g * ocg + o0, noc, w, bias, &tc);
+                store(p, t.npx, g * ocg + o0, noc, tc.acc, multiplier, shift, y + (size_t)first * (size_t)p->out_c);
             }
         }
     }

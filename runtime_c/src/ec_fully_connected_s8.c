@@ -7,7 +7,12 @@
  * usual M = 1 case). The dot products vectorise whole into 16-bit multiply-adds: their length
  * `n` is a multiple of EC_FC_S8_KALIGN, computed once per chunk where the compiler can see that
  * (so it needs no scalar epilogue). Partial sums are exact int32, so the order of accumulation
- * cannot change the result. Stack use: col 4 KB + accumulators 1 KB. */
+ * cannot change the result.
+ *
+ * Scratch (the caller's, ec_fully_connected_s8_scratch_size bytes): the accumulators, int32
+ * [min(OUT_BLOCK, N)][ROWS], then the rows, int16 [rows][kc] with rows = ROWS when M >= ROWS
+ * (else 1: the only width used) and kc = min(KCHUNK, k_pad), so small layers need little. Stack
+ * use: under 100 bytes. */
 #include "ec_fixedpoint.h"
 #include "ec_matmul_s8.h"
 
@@ -15,10 +20,30 @@
 #define KCHUNK 512    /* multiple of EC_FC_S8_KALIGN */
 #define OUT_BLOCK 64  /* multiple of 4 */
 
-/* acc[r] += sum_{k < n} col[r][k] * w[k] for 4 rows. */
-static void dot4(const int16_t col[ROWS][KCHUNK], const int8_t *w, int32_t n, int32_t acc[ROWS])
+/* kc: inner elements per chunk (and per scratch row): a whole padded row when short. */
+static int32_t chunk_len(const ec_fc_s8_params *p)
 {
-    const int16_t *c0 = col[0], *c1 = col[1], *c2 = col[2], *c3 = col[3];
+    const int32_t kpad = (p->k + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN;
+    return kpad < KCHUNK ? kpad : KCHUNK;
+}
+
+/* Outputs per block: the rows of the accumulators. */
+static int32_t out_block(const ec_fc_s8_params *p)
+{
+    return p->n < OUT_BLOCK ? p->n : OUT_BLOCK;
+}
+
+/* Bytes: accumulators int32 [out_block][ROWS], then rows of X int16 [ROWS or 1][kc]. */
+int32_t ec_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
+{
+    const int32_t rows = p->m >= ROWS ? ROWS : 1;
+    return out_block(p) * ROWS * (int32_t)sizeof(int32_t) + rows * chunk_len(p) * (int32_t)sizeof(int16_t);
+}
+
+/* acc[r] += sum_{k < n} col[r * kc + k] * w[k] for 4 rows. */
+static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int32_t acc[ROWS])
+{
+    const int16_t *c0 = col, *c1 = col + kc, *c2 = col + 2 * kc, *c3 = col + 3 * kc;
     int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
     for (k = 0; k < n; ++k) {
         const int32_t wv = w[k];
@@ -61,45 +86,46 @@ static void dot1(const int16_t *col, const int8_t *w, int32_t n, int32_t *acc)
     *acc += s;
 }
 
-/* col[r][0..len) = x[r][k0 + ..] + input_offset for `rows` rows, zero-padded to a multiple of
- * EC_FC_S8_KALIGN. */
+/* col[r * kc + 0..len) = x[r][k0 + ..] + input_offset for `rows` rows, zero-padded to a
+ * multiple of EC_FC_S8_KALIGN. */
 static void gather(const ec_fc_s8_params *p, const int8_t *x, int32_t rows, int32_t k0, int32_t len,
-                   int16_t col[ROWS][KCHUNK])
+                   int16_t *col, int32_t kc)
 {
     int32_t r, j;
     for (r = 0; r < rows; ++r) {
         const int8_t *xr = x + (size_t)r * (size_t)p->k + (size_t)k0;
+        int16_t *cr = col + (size_t)r * (size_t)kc;
         for (j = 0; j < len; ++j) {
-            col[r][j] = (int16_t)(xr[j] + p->input_offset);
+            cr[j] = (int16_t)(xr[j] + p->input_offset);
         }
         for (; j % EC_FC_S8_KALIGN != 0; ++j) {
-            col[r][j] = 0;
+            cr[j] = 0;
         }
     }
 }
 
 /* The dot products of outputs [0, cnt) (w at the first one's row) over one chunk of n elements,
  * for `rows` (4 or 1) rows of X. */
-static void chunk_dots(const int16_t col[ROWS][KCHUNK], const int8_t *w, size_t kpad, int32_t rows, int32_t cnt,
-                       int32_t n, int32_t acc[OUT_BLOCK][ROWS])
+static void chunk_dots(const int16_t *col, int32_t kc, const int8_t *w, size_t kpad, int32_t rows, int32_t cnt,
+                       int32_t n, int32_t (*acc)[ROWS])
 {
     int32_t j = 0;
     if (rows == ROWS) {
         for (; j < cnt; ++j) {
-            dot4(col, w + (size_t)j * kpad, n, acc[j]);
+            dot4(col, kc, w + (size_t)j * kpad, n, acc[j]);
         }
         return;
     }
     for (; j + 4 <= cnt; j += 4) {
-        dot1x4(col[0], w + (size_t)j * kpad, kpad, n, acc + j);
+        dot1x4(col, w + (size_t)j * kpad, kpad, n, acc + j);
     }
     for (; j < cnt; ++j) {
-        dot1(col[0], w + (size_t)j * kpad, n, &acc[j][0]);
+        dot1(col, w + (size_t)j * kpad, n, &acc[j][0]);
     }
 }
 
 /* Requantizes outputs [n0, n0 + cnt) of `rows` rows into y (the first row's start). */
-static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cnt, int32_t acc[OUT_BLOCK][ROWS],
+static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cnt, int32_t (*acc)[ROWS],
                   const int32_t *multiplier, const int32_t *shift, int8_t *y)
 {
     int32_t r, j;
@@ -113,31 +139,31 @@ static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cn
 }
 
 void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
-                           const int32_t *multiplier, const int32_t *shift, int8_t *y)
+                           const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
 {
-    const int32_t kdim = p->k;
+    const int32_t kdim = p->k, kc = chunk_len(p), block = out_block(p);
     const size_t kpad = (size_t)((kdim + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN);
-    int16_t col[ROWS][KCHUNK];
-    int32_t acc[OUT_BLOCK][ROWS];
+    int32_t (*acc)[ROWS] = (int32_t (*)[ROWS])scratch;
+    int16_t *col = (int16_t *)(acc + block);
     int32_t i0, rows, n0, k0, j, r;
     for (i0 = 0; i0 < p->m; i0 += rows) {
         int32_t have_k0 = -1;   /* the chunk now in col */
         rows = p->m - i0 >= ROWS ? ROWS : 1;
-        for (n0 = 0; n0 < p->n; n0 += OUT_BLOCK) {
-            const int32_t cnt = p->n - n0 < OUT_BLOCK ? p->n - n0 : OUT_BLOCK;
+        for (n0 = 0; n0 < p->n; n0 += block) {
+            const int32_t cnt = p->n - n0 < block ? p->n - n0 : block;
             for (j = 0; j < cnt; ++j) {
                 for (r = 0; r < ROWS; ++r) {
                     acc[j][r] = bias != NULL ? bias[n0 + j] : 0;
                 }
             }
-            for (k0 = 0; k0 < kdim; k0 += KCHUNK) {
-                const int32_t len = kdim - k0 < KCHUNK ? kdim - k0 : KCHUNK;
+            for (k0 = 0; k0 < kdim; k0 += kc) {
+                const int32_t len = kdim - k0 < kc ? kdim - k0 : kc;
                 const int32_t n = (len + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN;
                 if (k0 != have_k0) {
-                    gather(p, x + (size_t)i0 * (size_t)kdim, rows, k0, len, col);
+                    gather(p, x + (size_t)i0 * (size_t)kdim, rows, k0, len, col, kc);
                     have_k0 = k0;
                 }
-                chunk_dots((const int16_t (*)[KCHUNK])col, w + (size_t)n0 * kpad + (size_t)k0, kpad, rows, cnt, n, acc);
+                chunk_dots(col, kc, w + (size_t)n0 * kpad + (size_t)k0, kpad, rows, cnt, n, acc);
             }
             store(p, rows, n0, cnt, acc, multiplier, shift, y + (size_t)i0 * (size_t)p->n);
         }

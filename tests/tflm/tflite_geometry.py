@@ -41,10 +41,10 @@ def fused_activation(lo: int, hi: int, q: QParams) -> int | None:
     return None
 
 
-def clamp_ops(b: ModelBuilder, src: int, out: Value, lo: int, hi: int) -> None:
-    """out = clamp(src, lo, hi) as int8 MAXIMUM / MINIMUM with scalar constants (raw values are
-    compared; the constants carry `out`'s qparams)."""
-    steps = [(BO.MAXIMUM, lo)] * (lo > QMIN) + [(BO.MINIMUM, hi)] * (hi < QMAX)
+def clamp_ops(b: ModelBuilder, src: int, out: Value, lo: int, hi: int, have: tuple[int, int] = (QMIN, QMAX)) -> None:
+    """out = clamp(src, lo, hi) for `src` already within `have`: int8 MAXIMUM / MINIMUM with
+    scalar constants (raw values are compared; the constants carry `out`'s qparams)."""
+    steps = [(BO.MAXIMUM, lo)] * (lo > have[0]) + [(BO.MINIMUM, hi)] * (hi < have[1])
     for k, (code, bound) in enumerate(steps):
         dst = b.value(out) if k == len(steps) - 1 else b.like(out, f"_clamp{k}")
         c = b.const(np.array([bound], np.int8), f"{out.name}_bound{k}", out.type.qparams)

@@ -16,7 +16,6 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 from edgec.ir.graph import Node, QParams
 from edgec.ops.activation_s8 import LeakyReluAttrs
-from edgec.quant import fixedpoint as fp
 from tests.tflm.tflite_geometry import AF, BO, QMAX, QMIN, clamp_ops, explicit_pad, same_or_valid, with_clamp
 from tests.tflm.tflite_model import ModelBuilder, TfliteWriteError
 
@@ -111,24 +110,33 @@ def _binary(b: ModelBuilder, node: Node) -> None:
     with_clamp(b, node.outputs[0], a.act_min, a.act_max, emit)
 
 
+def _batch_matmul(b: ModelBuilder, node: Node) -> None:
+    a = node.attrs
+
+    def emit(act: int, yi: int) -> None:
+        if act != AF.NONE:
+            raise _fail(node, "TFLite BATCH_MATMUL has no fused activation")
+        o = fb.BatchMatMulOptionsT()
+        o.adjX, o.adjY = bool(a.trans_a), bool(a.trans_b)
+        b.op(BO.BATCH_MATMUL, [b.value(v) for v in node.inputs], [yi], o)
+    with_clamp(b, node.outputs[0], a.act_min, a.act_max, emit)
+
+
 def _requantize(b: ModelBuilder, node: Node) -> None:
-    """int8 -> int8 rescale: QUANTIZE (TFLM's multiplier from double(s_in) / double(s_out)) or
-    RELU (float32 s_in / s_out, clamp from the zero point), plus clamp ops for what remains."""
+    """int8 -> int8 rescale by s_in / s_out, clamped: RELU when the clamp starts at or above the
+    output zero point (RELU's own floor), else QUANTIZE; clamp ops add what the op leaves out.
+    TFLM computes both ops' multiplier from double(s_in) / double(s_out)."""
     a, x, y = node.attrs, node.inputs[0], node.outputs[0]
-    (s_in, _), (s_out, zp_out) = _single(x.type.qparams), _single(y.type.qparams)
-    mine = (a.multiplier, a.shift)
-    if mine == fp.quantize_multiplier(s_in / s_out):
-        op, floor = BO.QUANTIZE, QMIN
-    elif mine == fp.quantize_multiplier(float(np.float32(s_in) / np.float32(s_out))) and a.act_min >= max(QMIN, zp_out):
-        op, floor = BO.RELU, max(QMIN, zp_out)
-    else:
-        raise _fail(node, f"multiplier {mine} is neither TFLite QUANTIZE's nor RELU's")
+    floor = max(QMIN, _single(y.type.qparams)[1])
+    op = BO.RELU if QMIN < floor <= a.act_min else BO.QUANTIZE
+    if op == BO.QUANTIZE:
+        floor = QMIN
     if (a.act_min, a.act_max) == (floor, QMAX):
         b.op(op, [b.value(x)], [b.value(y)])
         return
     tmp = b.like(y, "_unclamped")
     b.op(op, [b.value(x)], [tmp])
-    clamp_ops(b, tmp, y, a.act_min, a.act_max)
+    clamp_ops(b, tmp, y, a.act_min, a.act_max, (floor, QMAX))
 
 
 def _unary(code: int, options: Callable[[Node], object] | None = None) -> Mapper:
@@ -211,6 +219,33 @@ def _pad(b: ModelBuilder, node: Node) -> None:
     b.op(BO.PADV2, [b.value(x), b.const(paddings, f"{node.name}_paddings"), value], [b.value(node.outputs[0])])
 
 
+def _slice(b: ModelBuilder, node: Node) -> None:
+    """SLICE (unit steps) or STRIDED_SLICE (positive steps), both with full-rank begin/end."""
+    a, x = node.attrs, node.inputs[0]
+    begin, end, steps = [0] * x.type.rank, list(x.shape), [1] * x.type.rank
+    for ax, st, en, sp in zip(a.axes, a.starts, a.ends, a.steps):
+        begin[ax], end[ax], steps[ax] = st, en, sp
+    if min(steps) < 1:
+        raise _fail(node, "negative slice steps are not mapped")
+    ins = [b.value(x), b.ints(begin, f"{node.name}_begin")]
+    if max(steps) == 1:
+        b.op(BO.SLICE, ins + [b.ints(node.outputs[0].shape, f"{node.name}_size")], [b.value(node.outputs[0])])
+        return
+    ins += [b.ints(end, f"{node.name}_end"), b.ints(steps, f"{node.name}_strides")]
+    b.op(BO.STRIDED_SLICE, ins, [b.value(node.outputs[0])], fb.StridedSliceOptionsT())
+
+
+def _gather(b: ModelBuilder, node: Node) -> None:
+    a, x = node.attrs, node.inputs[0]
+    if a.indices is None:
+        raise _fail(node, "run-time gather indices are not mapped")
+    n = x.shape[a.axis]
+    idx = np.array([i % n for i in a.indices], np.int32).reshape(a.indices_shape)
+    o = fb.GatherOptionsT()
+    o.axis = a.axis
+    b.op(BO.GATHER, [b.value(x), b.const(idx, f"{node.name}_indices")], [b.value(node.outputs[0])], o)
+
+
 _REDUCERS = {"mean": BO.MEAN, "sum": BO.SUM, "max": BO.REDUCE_MAX, "min": BO.REDUCE_MIN}
 
 
@@ -226,10 +261,12 @@ def _reduce(b: ModelBuilder, node: Node) -> None:
 
 MAPPERS: dict[str, Mapper] = {
     "conv_s8": _conv(False), "depthwise_conv_s8": _conv(True), "fully_connected_s8": _fully_connected,
+    "batch_matmul_s8": _batch_matmul,
     "max_pool_s8": _pool(True), "avg_pool_s8": _pool(False),
     "add_s8": _binary, "sub_s8": _binary, "mul_s8": _binary, "requantize": _requantize,
     "logistic_s8": _unary(BO.LOGISTIC), "tanh_s8": _unary(BO.TANH), "hard_swish_s8": _unary(BO.HARD_SWISH),
     "leaky_relu_s8": _unary(BO.LEAKY_RELU, _leaky_alpha),
     "softmax_s8": _softmax(BO.SOFTMAX), "log_softmax_s8": _softmax(BO.LOG_SOFTMAX),
-    "reshape": _reshape, "transpose": _transpose, "concat": _concat, "pad": _pad, "reduce_s8": _reduce,
+    "reshape": _reshape, "transpose": _transpose, "concat": _concat, "pad": _pad,
+    "slice": _slice, "gather": _gather, "reduce_s8": _reduce,
 }
