@@ -97,11 +97,9 @@ class AddS8Attrs:
 
 
 def add_real_multipliers(s1: float, s2: float, s_out: float, subtract: bool) -> tuple[float, float, float]:
-    """TFLM's real input and output multipliers of ADD (computed in double) or SUB (in float32)."""
-    if subtract:
-        f1, f2, fo = np.float32(s1), np.float32(s2), np.float32(s_out)
-        twice = np.float32(2) * max(f1, f2)
-        return float(f1 / twice), float(f2 / twice), float(twice / (np.float32(1 << ADD_LEFT_SHIFT) * fo))
+    """TFLM's real input and output multipliers of ADD and SUB, computed in double from the float32
+    scales (the tflite-micro release the tests pin does both in double; `subtract` only names the
+    op for callers)."""
     twice = 2 * max(s1, s2)
     return s1 / twice, s2 / twice, twice / ((1 << ADD_LEFT_SHIFT) * s_out)
 
@@ -216,9 +214,10 @@ def _quantize_binary(op: str):
 
 
 def clamp_requantize_attrs(in_q: QParams, out_q: QParams, act: Activation) -> RequantizeAttrs:
-    """A standalone relu/clip as TFLM's RELU int8: requantize by float32(s_in / s_out) (TFLM divides
-    in float) and clamp to the activation's range on the output scale."""
-    m, shift = fp.quantize_multiplier(float(np.float32(in_q.scale[0]) / np.float32(out_q.scale[0])))
+    """A standalone relu/clip as TFLM's RELU int8: requantize by s_in / s_out computed in double from
+    the float32 scales (TFLM's CalculateReluOpData) and clamp to the activation's range on the
+    output scale."""
+    m, shift = fp.quantize_multiplier(float(np.float64(np.float32(in_q.scale[0])) / np.float64(np.float32(out_q.scale[0]))))
     lo, hi = act_range(act, out_q)
     return RequantizeAttrs(in_q.zero_point[0], out_q.zero_point[0], m, shift, out_q.scale[0], lo, hi)
 

@@ -44,7 +44,7 @@ typedef struct {
  * w: [out_c][k_pad], row oc holding the OHWI weights w[oc][kh][kw][i] flattened (K = k_h * k_w *
  * ICg elements) followed by zeros up to k_pad = K rounded up to EC_CONV_S8_KALIGN.
  * scratch: ec_conv2d_s8_scratch_size(p) bytes, 4-byte aligned, overlapping nothing else; its
- * contents are garbage on entry and on return. Stack use: under 200 bytes. */
+ * contents are garbage on entry and on return. No arrays on the stack. */
 void ec_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias,
                   const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
 

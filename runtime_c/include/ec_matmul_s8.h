@@ -7,7 +7,7 @@
  * to EC_FC_S8_KALIGN (the compiler pads it). bias is [N] or NULL (zeros); multiplier/shift are
  * [N] (Q31 of s_x * s_w[c] / s_y, see ec_fixedpoint.h). Y must not alias X. scratch:
  * ec_fully_connected_s8_scratch_size(p) bytes, 4-byte aligned, overlapping nothing else (garbage
- * on entry and on return). Stack use: under 100 bytes.
+ * on entry and on return). No arrays on the stack.
  *
  * ec_batch_matmul_s8: TFLite's reference BatchMatMul int8 arithmetic (per-tensor):
  *     Y = clamp(MBQM(sum_k (A(i, k) + a_offset) * (B(k, j) + b_offset)) + output_offset, ...)

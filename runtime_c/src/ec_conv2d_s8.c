@@ -11,8 +11,8 @@
  *
  * Scratch (the caller's, ec_conv2d_s8_scratch_size bytes): the accumulators, int32
  * [min(OC_BLOCK, OCg)][TILE_PX], then the columns, int16 [TILE_PX][kc] with kc = min(KCHUNK,
- * k_pad): a chunk never exceeds the padded weight row, so small layers need little. Stack use:
- * under 200 bytes. */
+ * k_pad): a chunk never exceeds the padded weight row, so small layers need little. No arrays
+ * on the stack (its frame is 0.2-0.6 KB at -O2 on x86-64, register spills). */
 #include "ec_conv_s8.h"
 #include "ec_fixedpoint.h"
 

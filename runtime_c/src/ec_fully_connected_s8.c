@@ -11,8 +11,8 @@
  *
  * Scratch (the caller's, ec_fully_connected_s8_scratch_size bytes): the accumulators, int32
  * [min(OUT_BLOCK, N)][ROWS], then the rows, int16 [rows][kc] with rows = ROWS when M >= ROWS
- * (else 1: the only width used) and kc = min(KCHUNK, k_pad), so small layers need little. Stack
- * use: under 100 bytes. */
+ * (else 1: the only width used) and kc = min(KCHUNK, k_pad), so small layers need little. No
+ * arrays on the stack (its frame is 0.2-0.6 KB at -O2 on x86-64, register spills). */
 #include "ec_fixedpoint.h"
 #include "ec_matmul_s8.h"
 

@@ -53,14 +53,7 @@ def _ints(*v: int) -> np.ndarray:
 
 
 def single_op_cases() -> dict[str, tuple[onnx.ModelProto, float]]:
-    """name -> (model, input scale); inputs are normal(0, scale) plus a per-input offset.
-
-    Left out because edgec is not bit-exact with TFLM there (both at rounding ties, where a
-    multiplier computed in float32 differs from TFLM's, computed in double):
-    - Sub (sub_s8): edgec derives the three multipliers in float32, TFLM SUB in double, as ADD;
-    - standalone Relu / Clip (a clamped `requantize`, TFLite RELU): edgec uses float32(s_in) /
-      float32(s_out), TFLM RELU double (see test_clamped_requantize_maps_to_relu_then_minimum).
-    """
+    """name -> (model, input scale); inputs are normal(0, scale) plus a per-input offset."""
     two = {"x": X, "b": X}
     return {
         "conv_same": (_conv((8, 3, 3, 3), pads=[1, 1, 1, 1]), 1.0),
@@ -86,6 +79,9 @@ def single_op_cases() -> dict[str, tuple[onnx.ModelProto, float]]:
         "avg_pool_count_pad": (_one("AveragePool", kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1), 1.0),
         "global_avg_pool": (_one("GlobalAveragePool"), 1.0),
         "add": (_one("Add", shapes=two), 1.0),
+        "sub": (_one("Sub", shapes=two), 1.0),
+        "relu": (_one("Relu"), 1.0),
+        "clip": (_one("Clip", {"lo": np.float32(-0.2), "hi": np.float32(0.3)}), 1.0),
         "add_broadcast_const": (_binary("Add", (3, 1, 1), const=True), 1.0),
         "mul": (_one("Mul", shapes=two), 1.0),
         "mul_broadcast": (_binary("Mul", (1, 3, 1, 9)), 1.0),

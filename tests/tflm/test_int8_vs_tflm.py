@@ -19,11 +19,11 @@ from edgec.backend.build import CompiledModel, build_shared
 from edgec.backend.c import emit_c
 from edgec.ir.graph import DType, Graph, Node, QParams, TensorType, Value
 from edgec.ops import base
+from edgec.ops.activation_s8 import (HardSwishAttrs, LeakyReluAttrs, LogisticTanhAttrs, LogSoftmaxS8Attrs,
+                                     SoftmaxS8Attrs)
 from edgec.ops.base import Activation
 from edgec.ops.conv_s8 import ConvS8Attrs, channel_rescale
 from edgec.ops.elementwise_s8 import add_attrs, clamp_requantize_attrs, mul_attrs
-from edgec.ops.activation_s8 import (HardSwishAttrs, LeakyReluAttrs, LogisticTanhAttrs, LogSoftmaxS8Attrs,
-                                     SoftmaxS8Attrs)
 from edgec.ops.matmul_s8 import FullyConnectedS8Attrs
 from edgec.ops.pool_s8 import PoolS8Attrs
 from edgec.ops.quant_io import RequantizeAttrs
@@ -37,7 +37,7 @@ N_INPUTS = 20
 CASES = single_op_cases()
 
 
-def assert_c_equals_tflm(art, graph: Graph, int8_feeds: list[dict[str, np.ndarray]], run_c) -> bytes:
+def assert_c_equals_tflm(graph: Graph, int8_feeds: list[dict[str, np.ndarray]], run_c) -> bytes:
     """Runs every feed through edgec's C (`run_c`) and TFLM (graph written as .tflite); asserts
     every output is equal element for element. Returns the .tflite bytes."""
     data = write_tflite(graph)
@@ -64,7 +64,7 @@ def _compiled_example(name: str):
 @pytest.mark.parametrize("name", ["cnn", "mlp"])
 def test_example_int8_c_equals_tflm(name):
     art, feeds = _compiled_example(name)
-    assert_c_equals_tflm(art, art.graph, feeds, art.run)
+    assert_c_equals_tflm(art.graph, feeds, art.run)
 
 
 def test_example_cnn_arena_is_not_larger_than_tflm():
@@ -87,7 +87,7 @@ def test_single_op_int8_c_equals_tflm(case):
     art = edgec.compile(model, quant="int8", calib=sample_feeds(model, scale, 8, seed=0))
     assert not art.float_islands
     feeds = [art.quantize_inputs(f) for f in sample_feeds(model, scale, N_INPUTS, seed=1)]
-    assert_c_equals_tflm(art, art.graph, feeds + [_every_code(art.graph)], art.run)
+    assert_c_equals_tflm(art.graph, feeds + [_every_code(art.graph)], art.run)
 
 
 def _every_code(g: Graph) -> dict[str, np.ndarray]:
@@ -122,7 +122,7 @@ def _check_graph(g: Graph, feeds: list[dict[str, np.ndarray]]) -> list[str]:
     """The graph's C (emitted straight from the IR) vs TFLM on `feeds`; returns the TFLite ops."""
     src = emit_c(g, g.name)
     model = CompiledModel(src.signature(), build_shared(src.files))
-    return tflite_ops(assert_c_equals_tflm(None, g, feeds, model.run))
+    return tflite_ops(assert_c_equals_tflm(g, feeds, model.run))
 
 
 def _check_ir(op: str, inputs: list[Value], attrs) -> list[str]:
@@ -238,7 +238,7 @@ def test_comparison_detects_a_changed_weight():
     fc.inputs[1] = Value(w.name, w.type, changed)
     feeds = [art.quantize_inputs(f) for f in sample_feeds(model, scale, 4, seed=1)]
     with pytest.raises(AssertionError, match="edgec C != TFLM"):
-        assert_c_equals_tflm(art, g, feeds, art.run)
+        assert_c_equals_tflm(g, feeds, art.run)
 
 
 def test_op_without_tflite_mapping_is_named():
