@@ -17,7 +17,8 @@ from edgec.ir.graph import DType, QParams, Value
 from edgec.ops.activation_s8 import (LOGISTIC_QPARAMS, MAX_SOFTMAX_DEPTH, SOFTMAX_QPARAMS, TANH_QPARAMS, HardSwishAttrs,
                                      LeakyReluAttrs, LogisticTanhAttrs, SoftmaxS8Attrs)
 from edgec.ops.conv_s8 import ConvS8Attrs, channel_rescale, fused_act_range
-from edgec.ops.elementwise_s8 import add_attrs, clamp_requantize_attrs, mul_attrs, quantize_real
+from edgec.ops.elementwise_s8 import add_attrs, clamp_requantize_attrs, mul_attrs
+from edgec.quant.qparams import quantize_real
 from edgec.ops.matmul_s8 import FullyConnectedS8Attrs
 from edgec.ops.movement import ConcatAttrs, ReshapeAttrs, TransposeAttrs
 from edgec.ops.movement_index import PadAttrs, SliceAttrs

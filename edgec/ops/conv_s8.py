@@ -22,10 +22,10 @@ import numpy as np
 from edgec.errors import ShapeError
 from edgec.ir.graph import DType, QParams, TensorType, Value
 from edgec.ops import base
-from edgec.ops.base import Activation, OpDef, register
+from edgec.ops.base import OpDef, register
 from edgec.ops.conv import ConvAttrs
 from edgec.quant import fixedpoint as fp
-from edgec.quant.qparams import QMAX, QMIN
+from edgec.quant.qparams import QMAX, QMIN, clamp_range
 
 CONV_S8_KALIGN = 16   # must equal EC_CONV_S8_KALIGN in runtime_c/include/ec_conv_s8.h
 # ec_conv2d_s8's blocking (TILE_PX, KCHUNK, OC_BLOCK in runtime_c/src/ec_conv2d_s8.c): fixes its scratch size.
@@ -33,29 +33,7 @@ CONV_S8_TILE_PX, CONV_S8_KCHUNK, CONV_S8_OC_BLOCK = 4, 512, 64
 
 
 # -- helpers shared by the int8 producers ---------------------------------------------------------
-def fused_act_range(act: Activation | None, q: QParams) -> tuple[int, int] | None:
-    """Output clamp [lo, hi] of a fused relu/clip, as TFLite's CalculateActivationRangeQuantized:
-    each bound is zero_point + round_half_away(float32(bound) / float32(scale)), intersected with
-    [-128, 127]. None for any other activation (it cannot be a clamp)."""
-    if act is None:
-        return QMIN, QMAX
-    if act.kind == "relu":
-        bounds = (0.0, np.inf)
-    elif act.kind == "clip":
-        bounds = (act.alpha, act.beta)
-    else:
-        return None
-    scale, zp = np.float32(q.scale[0]), q.zero_point[0]
-
-    def quant(v: float, default: int) -> int:
-        if not np.isfinite(v):
-            return default
-        r = float(np.float32(v) / scale)
-        r = np.sign(r) * np.floor(abs(r) + 0.5)
-        return int(np.clip(zp + r, QMIN, QMAX))
-
-    lo = quant(bounds[0], QMIN)
-    return lo, max(lo, quant(bounds[1], QMAX))
+fused_act_range = clamp_range   # the output clamp of a fused relu/clip (None: not a clamp)
 
 
 def channel_rescale(in_scale: float, w_scales: np.ndarray, out_scale: float) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -19,38 +19,19 @@ from edgec.ops.base import Activation, OpDef, register
 from edgec.ops.elementwise import MAX_RANK, broadcast_shape, broadcast_strides, collapse_dims
 from edgec.ops.quant_io import RequantizeAttrs
 from edgec.quant import fixedpoint as fp
-from edgec.quant.qparams import QMAX, QMIN
+from edgec.quant.qparams import QMAX, QMIN, clamp_range
 
 ADD_LEFT_SHIFT = 20   # TFLM's int8 ADD/SUB headroom: |x - zp| <= 255, so (x - zp) << 20 fits int32
 CLAMPS = ("relu", "clip")
 
 
 # -- activation clamps -----------------------------------------------------------------------------
-def quantize_real(value: float, q: QParams) -> int | None:
-    """TFLite's Quantize of one real: zp + round_half_away(float32(value) / float32(scale)).
-
-    None when the quotient is not finite (an unbounded side of a clip). Not clamped to int8.
-    """
-    with np.errstate(all="ignore"):
-        r = float(np.float32(value) / np.float32(q.scale[0]))
-    if not np.isfinite(r):
-        return None
-    return int(q.zero_point[0] + np.sign(r) * np.floor(abs(r) + 0.5))
-
-
 def act_range(act: Activation | None, q: QParams) -> tuple[int, int]:
-    """[act_min, act_max] of a fused relu/clip on output qparams `q` (TFLite's
-    CalculateActivationRangeQuantized), intersected with [-128, 127]; lo <= hi always."""
-    if act is None:
-        return QMIN, QMAX
-    if act.kind not in CLAMPS:
+    """clamp_range for the clamps a binary op or standalone relu/clip can carry (others: error)."""
+    r = clamp_range(act, q)
+    if r is None:
         raise ValueError(f"activation '{act.kind}' is not a clamp")
-    lo_real, hi_real = (0.0, np.inf) if act.kind == "relu" else (act.alpha, act.beta)
-    lo_q = quantize_real(lo_real, q) if np.isfinite(lo_real) else None
-    hi_q = quantize_real(hi_real, q) if np.isfinite(hi_real) else None
-    lo = QMIN if lo_q is None else int(np.clip(lo_q, QMIN, QMAX))
-    hi = QMAX if hi_q is None else int(np.clip(hi_q, QMIN, QMAX))
-    return lo, max(lo, hi)
+    return r
 
 
 def _clamp(y: np.ndarray, lo: int, hi: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import dataclasses
 
 from edgec.ir.graph import DType, QParams, TensorType, Value
 from edgec.ops import base
-from edgec.ops.elementwise_s8 import quantize_real
+from edgec.quant.qparams import quantize_real
 from edgec.ops.quant_io import RequantizeAttrs
 from edgec.quant.qparams import QMAX, QMIN, quantize_array
 

@@ -52,3 +52,33 @@ def quantize_array(x: np.ndarray, q: QParams) -> np.ndarray:
 
 def dequantize_array(x: np.ndarray, q: QParams) -> np.ndarray:
     return ((np.asarray(x, np.int32) - q.zero_point[0]) * np.float32(q.scale[0])).astype(np.float32)
+
+
+def quantize_real(value: float, q: QParams) -> int | None:
+    """TFLite's Quantize of one real: zp + round_half_away(float32(value) / float32(scale)).
+
+    None when the quotient is not finite (an unbounded side of a clip). Not clamped to int8.
+    """
+    with np.errstate(all="ignore"):
+        r = float(np.float32(value) / np.float32(q.scale[0]))
+    if not np.isfinite(r):
+        return None
+    return int(q.zero_point[0] + np.sign(r) * np.floor(abs(r) + 0.5))
+
+
+def clamp_range(act, q: QParams) -> tuple[int, int] | None:
+    """[act_min, act_max] of a fused relu/clip on output qparams `q`, as TFLite's
+    CalculateActivationRangeQuantized, intersected with [-128, 127] (lo <= hi always);
+    (-128, 127) without an activation; None for an activation that is not a clamp."""
+    if act is None:
+        return QMIN, QMAX
+    if act.kind == "relu":
+        bounds = (0.0, np.inf)
+    elif act.kind == "clip":
+        bounds = (act.alpha, act.beta)
+    else:
+        return None
+    lo_q, hi_q = (quantize_real(b, q) if np.isfinite(b) else None for b in bounds)
+    lo = QMIN if lo_q is None else int(np.clip(lo_q, QMIN, QMAX))
+    hi = QMAX if hi_q is None else int(np.clip(hi_q, QMIN, QMAX))
+    return lo, max(lo, hi)
