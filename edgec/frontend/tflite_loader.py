@@ -1,4 +1,5 @@
-"""TensorFlow Lite flatbuffer -> edgec IR, keeping the file's own int8 quantization exactly.
+"""TensorFlow Lite flatbuffer -> edgec IR: int8 models keep their own quantization exactly, float
+models become edgec's float ops.
 
 A quantized .tflite is already what edgec's int8 pass produces: NHWC activations, OHWI conv
 weights, [1, KH, KW, OC] depthwise weights, int8 weights and int32 biases with their scales.
@@ -6,8 +7,11 @@ So every TFLite operator becomes edgec's int8 op(s) directly (table in `tflite_o
 integer parameters computed from the file's scales and zero points the way TFLite Micro's
 Prepare computes them; weights and biases are used as stored. No calibration is involved.
 
+A float model (no int8/uint8/int16 tensor at all) is converted by `tflite_float` into the float
+IR, already NHWC (channels_last=True, OHWI weights), and then compiles like an imported ONNX
+model: the float passes, and for quant="int8" calibration and the quantization pass.
+
 The flatbuffer is read with the `tflite` package (a flatc-generated reader of the schema).
-Float models (float activations between operators) are not supported yet.
 """
 from __future__ import annotations
 
@@ -25,22 +29,28 @@ from edgec.ops.base import Activation
 # tflite.TensorType codes -> edgec dtypes (the element types an int8 model uses)
 _DTYPES = {0: DType.F32, 2: DType.I32, 3: DType.U8, 4: DType.I64, 6: DType.BOOL, 7: DType.I16, 9: DType.I8}
 
+_QUANTIZED_TYPES = (3, 7, 9)   # UINT8, INT16, INT8: a model with any such tensor is quantized
+
 Converter = Callable[["TfliteContext", "TfliteOp"], None]
-CONVERTERS: dict[str, Converter] = {}
+CONVERTERS: dict[str, Converter] = {}         # int8 models
+FLOAT_CONVERTERS: dict[str, Converter] = {}   # float32 models
 
 
-def converter(*names: str):
-    """Registers the decorated function as the converter of TFLite builtin operators `names`."""
+def converter(*names: str, table: dict[str, Converter] | None = None):
+    """Registers the decorated function as the converter of TFLite builtin operators `names`
+    (in `table`, default the int8 CONVERTERS)."""
+    target = CONVERTERS if table is None else table
+
     def deco(fn: Converter) -> Converter:
         for n in names:
-            CONVERTERS[n] = fn
+            target[n] = fn
         return fn
     return deco
 
 
-def supported_ops() -> list[str]:
-    from edgec.frontend import tflite_ops  # noqa: F401  (fills CONVERTERS)
-    return sorted(CONVERTERS)
+def supported_ops(float_model: bool = False) -> list[str]:
+    from edgec.frontend import tflite_float, tflite_ops  # noqa: F401  (fill the tables)
+    return sorted(FLOAT_CONVERTERS if float_model else CONVERTERS)
 
 
 @dataclass
@@ -205,12 +215,18 @@ def _parse(data: bytes) -> tuple[Any, Any]:
         raise ModelLoadError(f"not a readable .tflite flatbuffer: {e}") from None
 
 
+def is_float_model(sg: Any) -> bool:
+    """True when no tensor of the subgraph is quantized (int8, uint8, int16): a float model."""
+    return all(sg.Tensors(i).Type() not in _QUANTIZED_TYPES for i in range(sg.TensorsLength()))
+
+
 def import_tflite(data: bytes, name: str = "model") -> Graph:
     """The IR graph of .tflite bytes (first subgraph; the others are only reachable through
     control-flow ops, which are unsupported)."""
-    from edgec.frontend import tflite_ops  # noqa: F401  (fills CONVERTERS)
+    from edgec.frontend import tflite_float, tflite_ops  # noqa: F401  (fill the tables)
     model, sg = _parse(bytes(data))
     ctx = TfliteContext(model, sg, bytes(data))
+    table = FLOAT_CONVERTERS if is_float_model(sg) else CONVERTERS
     inputs = []
     for i in sg.InputsAsNumpy():
         if ctx.buffer(int(i)) is not None:
@@ -221,9 +237,9 @@ def import_tflite(data: bytes, name: str = "model") -> Graph:
         inputs.append(v)
     for op in _operators(ctx):
         ctx.op = op
-        fn = CONVERTERS.get(op.kind)
+        fn = table.get(op.kind)
         if fn is None:
-            raise UnsupportedOpError(op.kind, op.name, "no TFLite converter", supported=sorted(CONVERTERS))
+            raise UnsupportedOpError(op.kind, op.name, "no TFLite converter", supported=sorted(table))
         fn(ctx, op)
     ctx.op = None
     outputs = [ctx.value(int(i)) for i in sg.OutputsAsNumpy()]

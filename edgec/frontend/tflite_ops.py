@@ -36,8 +36,8 @@ def _int8(ctx: TfliteContext, v: Value | None, what: str) -> Value:
     """`v` if it is per-tensor int8 with qparams (an activation), else UnsupportedOpError."""
     if v is None or v.type.dtype != DType.I8 or v.type.qparams is None:
         dt = "absent" if v is None else v.type.dtype.value
-        raise ctx.unsupported(f"{what} '{v.name if v else '?'}' is {dt}; only int8 quantized models are supported "
-                              "(float .tflite models are not yet)")
+        raise ctx.unsupported(f"{what} '{v.name if v else '?'}' is {dt}; a quantized model must be int8 throughout "
+                              "(models mixing float32 and int8 activations, e.g. dynamic-range, are unsupported)")
     if v.type.qparams.axis is not None and len(set(v.type.qparams.scale)) > 1:
         raise ctx.unsupported(f"{what} '{v.name}' is quantized per channel")
     return v
