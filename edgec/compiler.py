@@ -70,8 +70,9 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     """Compiles a model to C.
 
     Args:
-        model: path to an .onnx or int8 .tflite file, an onnx.ModelProto or an IR Graph. An int8
-            .tflite compiles to int8 C with the file's own quantization (quant/calib ignored).
+        model: path to an .onnx or .tflite file, an onnx.ModelProto or an IR Graph. An int8
+            .tflite compiles to int8 C with the file's own quantization (quant/calib ignored); a
+            float .tflite compiles like an ONNX model (quant="int8" needs calib).
         input_shapes: fixes symbolic input dims, e.g. {"x": (1, 3, 32, 32)}.
         name: C prefix of the generated API (default: from the file or graph name); sanitised.
         verify_each: run the IR verifier after every pass.

@@ -32,14 +32,23 @@ def test_unsupported_op_names_op_node_and_supported_list(tmp_path):
     assert "ABS" in msg and "'output'" in msg and "CONV_2D" in msg and "STRIDED_SLICE" in msg
 
 
-def test_float_model_is_a_clear_unsupported_error(tmp_path):
+def test_hybrid_float_activation_int8_weight_model_is_a_clear_unsupported_error(tmp_path):
+    """Float models compile (tests/tflite/test_float_tflite.py); dynamic-range ones do not."""
     m = OneOp()
     x = m.input((1, 4), None, DType.F32)
-    w = m.const(np.ones((3, 4), np.float32))
+    w = m.const(np.ones((3, 4), np.int8), q(0.1))
     data = m.finish(BO.FULLY_CONNECTED, [x, w, -1], (1, 3), None, options(fb.FullyConnectedOptionsT),
                     out_dtype=DType.F32)
-    with pytest.raises(UnsupportedOpError, match="only int8 quantized models"):
+    with pytest.raises(UnsupportedOpError, match="int8 throughout"):
         edgec.compile(_write(tmp_path, data))
+
+
+def test_unsupported_op_in_a_float_model_lists_the_float_converters(tmp_path):
+    m = OneOp()
+    data = m.finish(BO.ABS, [m.input((1, 4), None, DType.F32)], (1, 4), None, out_dtype=DType.F32)
+    with pytest.raises(UnsupportedOpError) as e:
+        edgec.compile(_write(tmp_path, data))
+    assert "ABS" in str(e.value) and "CONV_2D" in str(e.value) and "QUANTIZE" not in str(e.value)
 
 
 def test_softmax_with_non_tflm_output_qparams_is_refused(tmp_path):
