@@ -88,11 +88,11 @@ def _fc_emit(ctx, node) -> None:
 
 def _fc_scratch(a: FullyConnectedS8Attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
     """Bytes of ec_fully_connected_s8's scratch (as ec_fully_connected_s8_scratch_size): int32
-    accumulators [min(OUT_BLOCK, N)][ROWS], then int16 rows of X [ROWS, or 1 when M < ROWS]
-    [min(KCHUNK, k_pad)]."""
+    accumulators [min(OUT_BLOCK, N)][rows], then int16 rows of X [rows][min(KCHUNK, k_pad)], with
+    rows = ROWS, or 1 when M < ROWS."""
     n, k = ins[1].shape
     rows = FC_S8_ROWS if ins[0].size // k >= FC_S8_ROWS else 1
-    return 4 * min(FC_S8_OUT_BLOCK, n) * FC_S8_ROWS + 2 * rows * min(FC_S8_KCHUNK, round_up(k, FC_S8_KALIGN))
+    return 4 * min(FC_S8_OUT_BLOCK, n) * rows + 2 * rows * min(FC_S8_KCHUNK, round_up(k, FC_S8_KALIGN))
 
 
 register(OpDef("fully_connected_s8", _fc_infer, _fc_ref, _fc_emit, ("ec_fully_connected_s8",),

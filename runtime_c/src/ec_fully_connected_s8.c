@@ -10,7 +10,7 @@
  * cannot change the result.
  *
  * Scratch (the caller's, ec_fully_connected_s8_scratch_size bytes): the accumulators, int32
- * [min(OUT_BLOCK, N)][ROWS], then the rows, int16 [rows][kc] with rows = ROWS when M >= ROWS
+ * [min(OUT_BLOCK, N)][ROWS, or 1 when M < ROWS], then the rows, int16 [rows][kc] with rows = ROWS when M >= ROWS
  * (else 1: the only width used) and kc = min(KCHUNK, k_pad), so small layers need little. No
  * arrays on the stack (its frame is 0.2-0.6 KB at -O2 on x86-64, register spills). */
 #include "ec_fixedpoint.h"
@@ -33,11 +33,17 @@ static int32_t out_block(const ec_fc_s8_params *p)
     return p->n < OUT_BLOCK ? p->n : OUT_BLOCK;
 }
 
-/* Bytes: accumulators int32 [out_block][ROWS], then rows of X int16 [ROWS or 1][kc]. */
+/* Rows of X handled together (and accumulators per output): ROWS, or 1 when M < ROWS. */
+static int32_t row_width(const ec_fc_s8_params *p)
+{
+    return p->m >= ROWS ? ROWS : 1;
+}
+
+/* Bytes: accumulators int32 [out_block][row_width], then rows of X int16 [row_width][kc]. */
 int32_t ec_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
 {
-    const int32_t rows = p->m >= ROWS ? ROWS : 1;
-    return out_block(p) * ROWS * (int32_t)sizeof(int32_t) + rows * chunk_len(p) * (int32_t)sizeof(int16_t);
+    const int32_t rows = row_width(p);
+    return out_block(p) * rows * (int32_t)sizeof(int32_t) + rows * chunk_len(p) * (int32_t)sizeof(int16_t);
 }
 
 /* acc[r] += sum_{k < n} col[r * kc + k] * w[k] for 4 rows. */
@@ -58,8 +64,8 @@ static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int
     acc[3] += s3;
 }
 
-/* acc[t][0] += sum_{k < n} col[k] * w[t * stride + k] for the 4 weight rows t (one row of X). */
-static void dot1x4(const int16_t *col, const int8_t *w, size_t stride, int32_t n, int32_t acc[][ROWS])
+/* acc[t * as] += sum_{k < n} col[k] * w[t * stride + k] for the 4 weight rows t (one row of X). */
+static void dot1x4(const int16_t *col, const int8_t *w, size_t stride, int32_t n, int32_t *acc, int32_t as)
 {
     const int8_t *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
     int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
@@ -70,10 +76,10 @@ static void dot1x4(const int16_t *col, const int8_t *w, size_t stride, int32_t n
         s2 += cv * w2[k];
         s3 += cv * w3[k];
     }
-    acc[0][0] += s0;
-    acc[1][0] += s1;
-    acc[2][0] += s2;
-    acc[3][0] += s3;
+    acc[0] += s0;
+    acc[as] += s1;
+    acc[2 * as] += s2;
+    acc[3 * as] += s3;
 }
 
 /* acc[0] += sum_{k < n} col[k] * w[k] (a single weight row). */
@@ -105,34 +111,35 @@ static void gather(const ec_fc_s8_params *p, const int8_t *x, int32_t rows, int3
 }
 
 /* The dot products of outputs [0, cnt) (w at the first one's row) over one chunk of n elements,
- * for `rows` (4 or 1) rows of X. */
+ * for `rows` (4 or 1) rows of X; output j's accumulators start at acc[j * as]. */
 static void chunk_dots(const int16_t *col, int32_t kc, const int8_t *w, size_t kpad, int32_t rows, int32_t cnt,
-                       int32_t n, int32_t (*acc)[ROWS])
+                       int32_t n, int32_t *acc, int32_t as)
 {
     int32_t j = 0;
     if (rows == ROWS) {
         for (; j < cnt; ++j) {
-            dot4(col, kc, w + (size_t)j * kpad, n, acc[j]);
+            dot4(col, kc, w + (size_t)j * kpad, n, acc + (size_t)j * (size_t)as);
         }
         return;
     }
     for (; j + 4 <= cnt; j += 4) {
-        dot1x4(col, w + (size_t)j * kpad, kpad, n, acc + j);
+        dot1x4(col, w + (size_t)j * kpad, kpad, n, acc + (size_t)j * (size_t)as, as);
     }
     for (; j < cnt; ++j) {
-        dot1(col, w + (size_t)j * kpad, n, &acc[j][0]);
+        dot1(col, w + (size_t)j * kpad, n, acc + (size_t)j * (size_t)as);
     }
 }
 
 /* Requantizes outputs [n0, n0 + cnt) of `rows` rows into y (the first row's start). */
-static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cnt, int32_t (*acc)[ROWS],
+static void store(const ec_fc_s8_params *p, int32_t rows, int32_t n0, int32_t cnt, const int32_t *acc, int32_t as,
                   const int32_t *multiplier, const int32_t *shift, int8_t *y)
 {
     int32_t r, j;
     for (r = 0; r < rows; ++r) {
         int8_t *yr = y + (size_t)r * (size_t)p->n + (size_t)n0;
         for (j = 0; j < cnt; ++j) {
-            const int32_t v = ec_mul_by_quantized_mul(acc[j][r], multiplier[n0 + j], shift[n0 + j]);
+            const int32_t v = ec_mul_by_quantized_mul(acc[(size_t)j * (size_t)as + (size_t)r], multiplier[n0 + j],
+                                                      shift[n0 + j]);
             yr[j] = (int8_t)ec_clamp_s32(v + p->output_offset, p->act_min, p->act_max);
         }
     }
@@ -143,8 +150,9 @@ void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8
 {
     const int32_t kdim = p->k, kc = chunk_len(p), block = out_block(p);
     const size_t kpad = (size_t)((kdim + EC_FC_S8_KALIGN - 1) / EC_FC_S8_KALIGN * EC_FC_S8_KALIGN);
-    int32_t (*acc)[ROWS] = (int32_t (*)[ROWS])scratch;
-    int16_t *col = (int16_t *)(acc + block);
+    const int32_t as = row_width(p);   /* accumulators per output */
+    int32_t *acc = (int32_t *)scratch;
+    int16_t *col = (int16_t *)(acc + (size_t)block * (size_t)as);
     int32_t i0, rows, n0, k0, j, r;
     for (i0 = 0; i0 < p->m; i0 += rows) {
         int32_t have_k0 = -1;   /* the chunk now in col */
@@ -152,8 +160,8 @@ void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8
         for (n0 = 0; n0 < p->n; n0 += block) {
             const int32_t cnt = p->n - n0 < block ? p->n - n0 : block;
             for (j = 0; j < cnt; ++j) {
-                for (r = 0; r < ROWS; ++r) {
-                    acc[j][r] = bias != NULL ? bias[n0 + j] : 0;
+                for (r = 0; r < as; ++r) {
+                    acc[(size_t)j * (size_t)as + (size_t)r] = bias != NULL ? bias[n0 + j] : 0;
                 }
             }
             for (k0 = 0; k0 < kdim; k0 += kc) {
@@ -163,9 +171,9 @@ void ec_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8
                     gather(p, x + (size_t)i0 * (size_t)kdim, rows, k0, len, col, kc);
                     have_k0 = k0;
                 }
-                chunk_dots(col, kc, w + (size_t)n0 * kpad + (size_t)k0, kpad, rows, cnt, n, acc);
+                chunk_dots(col, kc, w + (size_t)n0 * kpad + (size_t)k0, kpad, rows, cnt, n, acc, as);
             }
-            store(p, rows, n0, cnt, acc, multiplier, shift, y + (size_t)i0 * (size_t)p->n);
+            store(p, rows, n0, cnt, acc, as, multiplier, shift, y + (size_t)i0 * (size_t)p->n);
         }
     }
 }
