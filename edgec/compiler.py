@@ -95,6 +95,7 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     if quant == "int8":
         result = _quantize(g, calib, calib_method, float_ops, verify_each)
         g, islands = result.graph, result.float_islands
+        g = _int8_passes(g, verify_each)
     c = emit_c(g, cname)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
                     quant=quant, float_graph=float_graph, float_islands=islands)
@@ -107,9 +108,17 @@ def _is_integer(g: Graph) -> bool:
         or any(v.type.dtype == DType.I8 for v in g.inputs + g.outputs)
 
 
+def _int8_passes(g: Graph, verify_each: bool) -> Graph:
+    """Rewrites of a quantized graph before emission (memory: conv + residual add fused)."""
+    from edgec.passes.fuse_conv_add import fuse_conv_add
+    from edgec.passes.pipeline import run_pipeline
+    return run_pipeline(g, verify_each, passes=[("fuse_conv_add", fuse_conv_add)])
+
+
 def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -> Artifact:
     from edgec.passes.eliminate_dead_code import eliminate_dead_code
     from edgec.passes.pipeline import run_pipeline
-    g = run_pipeline(source, verify_each, passes=[("eliminate_dead_code", eliminate_dead_code)])
+    g = _int8_passes(run_pipeline(source, verify_each, passes=[("eliminate_dead_code", eliminate_dead_code)]),
+                     verify_each)
     return Artifact(cname, source, g, emit_c(g, cname), str(model) if isinstance(model, (str, Path)) else None,
                     quant="int8", float_graph=None)

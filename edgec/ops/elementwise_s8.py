@@ -115,16 +115,19 @@ def _add_ref(subtract: bool):
     return ref
 
 
-def _add_emit(subtract: bool):
-    def emit(ctx, node) -> None:
-        a: AddS8Attrs = node.attrs
-        p = ctx.struct("ec_add_s8_params", {
-            **_broadcast_fields(node), "subtract": int(subtract),
-            "a_offset": -a.input1_zero_point, "b_offset": -a.input2_zero_point,
+def add_fields(a: AddS8Attrs, subtract: bool) -> dict:
+    """The arithmetic fields of ec_add_s8_params (all but the broadcast loop's)."""
+    return {"subtract": int(subtract), "a_offset": -a.input1_zero_point, "b_offset": -a.input2_zero_point,
             "a_multiplier": a.input1_multiplier, "a_shift": a.input1_shift,
             "b_multiplier": a.input2_multiplier, "b_shift": a.input2_shift,
             "out_multiplier": a.output_multiplier, "out_shift": a.output_shift,
-            "out_offset": a.output_zero_point, "act_min": a.act_min, "act_max": a.act_max}, node.op)
+            "out_offset": a.output_zero_point, "act_min": a.act_min, "act_max": a.act_max}
+
+
+def _add_emit(subtract: bool):
+    def emit(ctx, node) -> None:
+        a: AddS8Attrs = node.attrs
+        p = ctx.struct("ec_add_s8_params", {**_broadcast_fields(node), **add_fields(a, subtract)}, node.op)
         ctx.call("ec_add_s8", p, ctx.ptr(node.inputs[0]), ctx.ptr(node.inputs[1]), ctx.ptr(node.outputs[0]))
     return emit
 

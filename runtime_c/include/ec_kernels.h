@@ -13,6 +13,7 @@
 #include "ec_quant.h"
 #include "ec_activation_s8.h"
 #include "ec_conv_s8.h"
+#include "ec_conv_add_s8.h"
 #include "ec_matmul_s8.h"
 #include "ec_elementwise_s8.h"
 #include "ec_pool_s8.h"

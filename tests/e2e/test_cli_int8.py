@@ -42,7 +42,8 @@ def test_verify_int8_reports_accuracy_bit_exactness_and_layers(tmp_path):
     assert abs(acc["top1_float"] - acc["top1_compiled"]) <= 0.01 + 1e-9 and acc["agreement"] >= 0.97
     assert rep["outputs"]["logits"]["sqnr_db"] > 25
     ops = {row["op"] for row in rep["per_layer"]}
-    assert {"conv_s8", "depthwise_conv_s8", "add_s8", "fully_connected_s8"} <= ops
+    assert {"conv_s8", "depthwise_conv_s8", "fully_connected_s8"} <= ops
+    assert ops & {"add_s8", "conv_add_s8"}   # the residual add (fused into its conv when it can be)
     assert all(row["sqnr_db"] > 20 for row in rep["per_layer"])
     assert "SQNR dB" in r.stdout and "bit-exact with the integer simulator: yes" in r.stdout
 

@@ -234,7 +234,8 @@ def test_small_cnn_quantizes_to_int8_through_calibration(tmp_path):
     art, got, want = check_int8(path, samples[:6], samples[6:] + samples[:2], min_sqnr_db=30.0)
     assert art.quant == "int8"
     ops = {n.op for n in art.graph.nodes}
-    assert {"conv_s8", "depthwise_conv_s8", "add_s8", "avg_pool_s8", "fully_connected_s8", "softmax_s8"} <= ops
+    assert {"conv_s8", "depthwise_conv_s8", "avg_pool_s8", "fully_connected_s8", "softmax_s8"} <= ops
+    assert ops & {"add_s8", "conv_add_s8"}   # the residual add (fused into its conv when it can be)
     tflm = runtime.Interpreter.from_bytes(Path(path).read_bytes())
     tflm_out, c_out = [], []
     for f, g in zip(samples[6:] + samples[:2], got):

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
-from edgec.ir.graph import Node, QParams
+from edgec.ir.graph import DType, Node, QParams, TensorType, Value
 from edgec.ops.activation_s8 import LeakyReluAttrs
 from tests.tflm.tflite_geometry import AF, BO, QMAX, QMIN, clamp_ops, explicit_pad, same_or_valid, with_clamp
 from tests.tflm.tflite_model import ModelBuilder, TfliteWriteError
@@ -108,6 +108,14 @@ def _binary(b: ModelBuilder, node: Node) -> None:
         o.fusedActivationFunction = act
         b.op(code, [b.value(v) for v in node.inputs], [yi], o)
     with_clamp(b, node.outputs[0], a.act_min, a.act_max, emit)
+
+
+def _conv_add(b: ModelBuilder, node: Node) -> None:
+    """conv_add_s8 is CONV_2D into the conv's int8 output, then ADD in the kept operand order."""
+    a, r, y = node.attrs, node.inputs[0], node.outputs[0]
+    h = Value(f"{node.name}_conv", TensorType(y.shape, DType.I8, QParams((a.conv.out_scale,), (a.conv.output_offset,))))
+    MAPPERS["conv_s8"](b, Node("conv_s8", list(node.inputs[1:]), [h], a.conv, f"{node.name}_conv"))
+    _binary(b, Node("add_s8", [h, r] if a.conv_first else [r, h], [y], a.add, node.name))
 
 
 def _batch_matmul(b: ModelBuilder, node: Node) -> None:
@@ -263,7 +271,7 @@ MAPPERS: dict[str, Mapper] = {
     "conv_s8": _conv(False), "depthwise_conv_s8": _conv(True), "fully_connected_s8": _fully_connected,
     "batch_matmul_s8": _batch_matmul,
     "max_pool_s8": _pool(True), "avg_pool_s8": _pool(False),
-    "add_s8": _binary, "sub_s8": _binary, "mul_s8": _binary, "requantize": _requantize,
+    "conv_add_s8": _conv_add, "add_s8": _binary, "sub_s8": _binary, "mul_s8": _binary, "requantize": _requantize,
     "logistic_s8": _unary(BO.LOGISTIC), "tanh_s8": _unary(BO.TANH), "hard_swish_s8": _unary(BO.HARD_SWISH),
     "leaky_relu_s8": _unary(BO.LEAKY_RELU, _leaky_alpha),
     "softmax_s8": _softmax(BO.SOFTMAX), "log_softmax_s8": _softmax(BO.LOG_SOFTMAX),
