@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 
-/* round(a * b / 2^31), ties away from zero via the nudge; saturates INT32_MIN * INT32_MIN. */
+/* round(a * b / 2^31), ties toward +infinity (-0.5 -> 0) via the nudge and the truncating division,
+ * as gemmlowp; saturates INT32_MIN * INT32_MIN. */
 static inline int32_t ec_srdhm(int32_t a, int32_t b)
 {
     const int64_t ab = (int64_t)a * (int64_t)b;
@@ -29,14 +30,46 @@ static inline int32_t ec_rounding_divide_by_pot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
+/* ec_mul_by_quantized_mul split in two, so that loops over many x with one (m, shift) set the
+ * multiplier up once. Same result as ec_rounding_divide_by_pot(ec_srdhm(x << left, m), right), in
+ * one int64 step: srdhm's s = round(ab / 2^31) (ties up) is floor((ab + 2^30) / 2^31), and s /
+ * 2^right rounded ties away from zero is floor((s + 2^(right-1) - [s < 0]) / 2^right) for
+ * right > 0; floors of floors by powers of two nest, so the whole is floor((ab + base - neg) /
+ * 2^(31 + right)) with base = 2^30 + [right > 0] 2^(30 + right) and neg = [right > 0] 2^31 when
+ * ab < -2^30 (s < 0). |ab| < 2^62 keeps the sum in range; the only result above INT32_MAX is
+ * srdhm's saturating case INT32_MIN * INT32_MIN with right = 0, hence the clamp. */
+typedef struct {
+    int64_t base, neg_fix;
+    int32_t m, left, total_shift;
+} ec_requant;
+
+static inline ec_requant ec_requant_setup(int32_t m, int32_t shift)
+{
+    ec_requant r;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    r.m = m;
+    r.left = shift > 0 ? shift : 0;
+    r.total_shift = 31 + right;
+    r.base = ((int64_t)1 << 30) + (right > 0 ? ((int64_t)1 << (30 + right)) : 0);
+    r.neg_fix = right > 0 ? ((int64_t)1 << 31) : 0;
+    return r;
+}
+
+static inline int32_t ec_requant_apply(const ec_requant *r, int32_t x)
+{
+    const int32_t shifted = (int32_t)(uint32_t)((uint32_t)x << r->left);
+    const int64_t ab = (int64_t)shifted * (int64_t)r->m;
+    const int64_t neg = ((ab + ((int64_t)1 << 30)) >> 63) & r->neg_fix;    /* ab < -2^30: all ones */
+    const int64_t v = (ab + r->base - neg) >> r->total_shift;
+    return (int32_t)(v > INT32_MAX ? INT32_MAX : v);
+}
+
 /* round(x * m * 2^(shift - 31)) with TFLite's double rounding. The left shift wraps like
  * two's-complement int32 (as TFLite's does); callers keep x small enough that it does not. */
 static inline int32_t ec_mul_by_quantized_mul(int32_t x, int32_t m, int32_t shift)
 {
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
-    const int32_t shifted = (int32_t)(uint32_t)((uint32_t)x << left);
-    return ec_rounding_divide_by_pot(ec_srdhm(shifted, m), right);
+    const ec_requant r = ec_requant_setup(m, shift);
+    return ec_requant_apply(&r, x);
 }
 
 static inline int32_t ec_clamp_s32(int32_t x, int32_t lo, int32_t hi)

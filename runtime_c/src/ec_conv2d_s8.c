@@ -126,12 +126,21 @@ static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int
 static void store(const ec_conv2d_s8_params *p, int32_t npx, int32_t oc0, int32_t noc,
                   int32_t (*acc)[TILE_PX], const int32_t *multiplier, const int32_t *shift, int8_t *y)
 {
+    const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const size_t stride = (size_t)p->out_c;
     int32_t q, j;
-    for (q = 0; q < npx; ++q) {
-        int8_t *yq = y + (size_t)q * (size_t)p->out_c + (size_t)oc0;
-        for (j = 0; j < noc; ++j) {
-            const int32_t v = ec_mul_by_quantized_mul(acc[j][q], multiplier[oc0 + j], shift[oc0 + j]);
-            yq[j] = (int8_t)ec_clamp_s32(v + p->output_offset, p->act_min, p->act_max);
+    /* Channel-major: each channel's multiplier is set up once per tile. */
+    for (j = 0; j < noc; ++j) {
+        const ec_requant r = ec_requant_setup(multiplier[oc0 + j], shift[oc0 + j]);
+        int8_t *yj = y + (size_t)(oc0 + j);
+        if (npx == TILE_PX) {
+            for (q = 0; q < TILE_PX; ++q) {
+                yj[(size_t)q * stride] = (int8_t)ec_clamp_s32(ec_requant_apply(&r, acc[j][q]) + off, lo, hi);
+            }
+        } else {
+            for (q = 0; q < npx; ++q) {
+                yj[(size_t)q * stride] = (int8_t)ec_clamp_s32(ec_requant_apply(&r, acc[j][q]) + off, lo, hi);
+            }
         }
     }
 }

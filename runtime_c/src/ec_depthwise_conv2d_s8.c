@@ -69,9 +69,13 @@ static void dw_block(const ec_conv2d_s8_params *p, const int8_t *x_img, const in
             }
         }
     }
-    for (j = 0; j < n; ++j) {
-        const int32_t v = ec_mul_by_quantized_mul(acc[j], multiplier[oc0 + j], shift[oc0 + j]);
-        y[oc0 + j] = (int8_t)ec_clamp_s32(v + p->output_offset, p->act_min, p->act_max);
+    {
+        const int32_t off = p->output_offset, lo = p->act_min, hi = p->act_max;
+        int8_t *yo = y + oc0;
+        for (j = 0; j < n; ++j) {
+            const int32_t v = ec_mul_by_quantized_mul(acc[j], multiplier[oc0 + j], shift[oc0 + j]);
+            yo[j] = (int8_t)ec_clamp_s32(v + off, lo, hi);
+        }
     }
 }
 
