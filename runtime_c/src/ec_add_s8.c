@@ -1,5 +1,6 @@
 /* edgec runtime: int8 broadcast add / subtract (TFLM ADD / SUB int8 arithmetic, see
- * ec_elementwise_s8.h). The innermost dim is a strided row; outer dims walk an index odometer. */
+ * ec_elementwise_s8.h). Rows are walked with ec_broadcast.h. */
+#include "ec_broadcast.h"
 #include "ec_elementwise_s8.h"
 #include "ec_fixedpoint.h"
 
@@ -21,28 +22,13 @@ static void add_row(const ec_add_s8_params *p, const int8_t *a, int32_t sa, cons
 
 void ec_add_s8(const ec_add_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y)
 {
-    int32_t idx[EC_MAX_RANK] = {0};
-    const int32_t last = p->rank - 1;
-    const int32_t n = p->rank > 0 ? p->shape[last] : 1;
-    const int32_t sa = p->rank > 0 ? p->a_strides[last] : 0;
-    const int32_t sb = p->rank > 0 ? p->b_strides[last] : 0;
-    int32_t outer = 1, o, d;
-    for (d = 0; d < last; ++d) {
-        outer *= p->shape[d];
-    }
-    for (o = 0; o < outer; ++o) {
-        int32_t offa = 0, offb = 0;
-        for (d = 0; d < last; ++d) {
-            offa += idx[d] * p->a_strides[d];
-            offb += idx[d] * p->b_strides[d];
-        }
-        add_row(p, a + offa, sa, b + offb, sb, y, n);
-        y += n;
-        for (d = last - 1; d >= 0; --d) {
-            if (++idx[d] < p->shape[d]) {
-                break;
-            }
-            idx[d] = 0;
-        }
+    ec_bcast_walk w;
+    int32_t o, off_a, off_b;
+    ec_bcast_begin(&w, p->rank, p->shape, p->a_strides, p->b_strides);
+    for (o = 0; o < w.rows; ++o) {
+        ec_bcast_offsets(&w, p->rank, p->a_strides, p->b_strides, &off_a, &off_b);
+        add_row(p, a + off_a, w.a_step, b + off_b, w.b_step, y, w.len);
+        y += w.len;
+        ec_bcast_next(&w, p->rank, p->shape);
     }
 }
