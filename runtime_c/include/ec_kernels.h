@@ -11,6 +11,7 @@
 #include "ec_movement.h"
 #include "ec_reduce.h"
 #include "ec_broadcast.h"
+#include "ec_dot_s8.h"
 #include "ec_quant.h"
 #include "ec_activation_s8.h"
 #include "ec_conv_s8.h"

@@ -14,9 +14,10 @@
  * k_pad): a chunk never exceeds the padded weight row, so small layers need little. No arrays
  * on the stack (its frame is 0.2-0.6 KB at -O2 on x86-64, register spills). */
 #include "ec_conv_s8.h"
+#include "ec_dot_s8.h"
 #include "ec_fixedpoint.h"
 
-#define TILE_PX 4     /* dot4 is written out for exactly 4 pixels */
+#define TILE_PX 4     /* ec_dot4_s8 is written out for exactly 4 pixels */
 #define KCHUNK 512    /* multiple of EC_CONV_S8_KALIGN */
 #define OC_BLOCK 64
 
@@ -104,24 +105,6 @@ int32_t ec_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
     return oc_block(p) * TILE_PX * (int32_t)sizeof(int32_t) + TILE_PX * chunk_len(p) * (int32_t)sizeof(int16_t);
 }
 
-/* acc[q] += sum_{k < n} col[q * kc + k] * w[k] for the 4 pixels. */
-static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int32_t acc[TILE_PX])
-{
-    const int16_t *c0 = col, *c1 = col + kc, *c2 = col + 2 * kc, *c3 = col + 3 * kc;
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
-    for (k = 0; k < n; ++k) {
-        const int32_t wv = w[k];
-        s0 += (int32_t)c0[k] * wv;
-        s1 += (int32_t)c1[k] * wv;
-        s2 += (int32_t)c2[k] * wv;
-        s3 += (int32_t)c3[k] * wv;
-    }
-    acc[0] += s0;
-    acc[1] += s1;
-    acc[2] += s2;
-    acc[3] += s3;
-}
-
 /* Requantizes the tile's accumulators of output channels [oc0, oc0 + noc) into y (tile start). */
 static void store(const ec_conv2d_s8_params *p, int32_t npx, int32_t oc0, int32_t noc,
                   int32_t (*acc)[TILE_PX], const int32_t *multiplier, const int32_t *shift, int8_t *y)
@@ -178,7 +161,7 @@ static void accumulate(const ec_conv2d_s8_params *p, const pixel_tile *t, int32_
             tc->k0 = k0;
         }
         for (j = 0; j < noc; ++j) {
-            dot4(tc->col, kc, w + (size_t)(oc0 + j) * (size_t)kpad + (size_t)k0, n, acc[j]);
+            ec_dot4_s8(tc->col, kc, w + (size_t)(oc0 + j) * (size_t)kpad + (size_t)k0, n, acc[j]);
         }
     }
 }

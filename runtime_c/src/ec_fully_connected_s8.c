@@ -13,10 +13,11 @@
  * [min(OUT_BLOCK, N)][ROWS, or 1 when M < ROWS], then the rows, int16 [rows][kc] with rows = ROWS when M >= ROWS
  * (else 1: the only width used) and kc = min(KCHUNK, k_pad), so small layers need little. No
  * arrays on the stack (its frame is 0.2-0.6 KB at -O2 on x86-64, register spills). */
+#include "ec_dot_s8.h"
 #include "ec_fixedpoint.h"
 #include "ec_matmul_s8.h"
 
-#define ROWS 4        /* dot4 is written out for exactly 4 rows */
+#define ROWS 4        /* ec_dot4_s8 is written out for exactly 4 rows */
 #define KCHUNK 512    /* multiple of EC_FC_S8_KALIGN */
 #define OUT_BLOCK 64  /* multiple of 4 */
 
@@ -44,24 +45,6 @@ int32_t ec_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
 {
     const int32_t rows = row_width(p);
     return out_block(p) * rows * (int32_t)sizeof(int32_t) + rows * chunk_len(p) * (int32_t)sizeof(int16_t);
-}
-
-/* acc[r] += sum_{k < n} col[r * kc + k] * w[k] for 4 rows. */
-static void dot4(const int16_t *col, int32_t kc, const int8_t *w, int32_t n, int32_t acc[ROWS])
-{
-    const int16_t *c0 = col, *c1 = col + kc, *c2 = col + 2 * kc, *c3 = col + 3 * kc;
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, k;
-    for (k = 0; k < n; ++k) {
-        const int32_t wv = w[k];
-        s0 += (int32_t)c0[k] * wv;
-        s1 += (int32_t)c1[k] * wv;
-        s2 += (int32_t)c2[k] * wv;
-        s3 += (int32_t)c3[k] * wv;
-    }
-    acc[0] += s0;
-    acc[1] += s1;
-    acc[2] += s2;
-    acc[3] += s3;
 }
 
 /* acc[t * as] += sum_{k < n} col[k] * w[t * stride + k] for the 4 weight rows t (one row of X). */
@@ -118,7 +101,7 @@ static void chunk_dots(const int16_t *col, int32_t kc, const int8_t *w, size_t k
     int32_t j = 0;
     if (rows == ROWS) {
         for (; j < cnt; ++j) {
-            dot4(col, kc, w + (size_t)j * kpad, n, acc + (size_t)j * (size_t)as);
+            ec_dot4_s8(col, kc, w + (size_t)j * kpad, n, acc + (size_t)j * (size_t)as);
         }
         return;
     }
