@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ class Artifact:
     quant: str = "float"
     float_graph: Graph | None = None          # the optimised float graph (int8: before quantization)
     float_islands: list[str] = field(default_factory=list)
+    sklearn: Any = None                       # SklearnInfo of a model imported from scikit-learn
     _built: dict = field(default_factory=dict, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
@@ -68,6 +70,14 @@ class Artifact:
         from edgec.quant.qparams import dequantize_array
         q = {v.name: v.type.qparams for v in self.graph.outputs if v.type.dtype == DType.I8}
         return {k: dequantize_array(x, q[k]) if q.get(k) is not None else x for k, x in outs.items()}
+
+    def run_rows(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Every row of X [n, features] through the C model (one call per row): output name ->
+        stacked results [n, ...]. For models imported from scikit-learn."""
+        X = np.asarray(X, np.float32)
+        model, name = self.build(), self.graph.inputs[0].name
+        rows = [model.run({name: X[i:i + 1]}) for i in range(X.shape[0])]
+        return {k: np.concatenate([r[k].reshape(1, -1) for r in rows]) for k in rows[0]} if rows else {}
 
     @property
     def macs(self) -> int:

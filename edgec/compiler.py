@@ -66,7 +66,7 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
-            float_ops: bool = False) -> Artifact:
+            float_ops: bool = False, sample: Any = None) -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -83,7 +83,12 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         calib_method: observer name (see edgec.quant.observers.OBSERVERS).
         float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
             instead of failing.
+        sample: for a scikit-learn estimator: representative feature rows X [n, features]
+            (calibration data of the int16/int8 modes).
     """
+    from edgec.frontend.sklearn import is_sklearn_estimator
+    if is_sklearn_estimator(model):
+        return _compile_sklearn(model, name, quant, sample, verify_each)
     if quant not in ("float", "int8"):
         raise EdgecError(f"--quant {quant}: expected float or int8")
     source = load_model(model, input_shapes)
@@ -122,3 +127,16 @@ def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -
                      verify_each)
     return Artifact(cname, source, g, emit_c(g, cname), str(model) if isinstance(model, (str, Path)) else None,
                     quant="int8", float_graph=None)
+
+
+def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool) -> Artifact:
+    """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
+    from edgec.backend.api import ApiSpec
+    from edgec.frontend.sklearn import import_sklearn
+    if quant != "float":
+        raise EdgecError(f"--quant {quant}: scikit-learn models compile in float for now")
+    cname = c_identifier(name or type(est).__name__.lower())
+    source, info = import_sklearn(est, cname)
+    g = optimise(source, verify_each, "float")
+    c = emit_c(g, cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
+    return Artifact(cname, source, g, c, None, quant=quant, float_graph=g, sklearn=info)

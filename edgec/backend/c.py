@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import jinja2
 
 from edgec import __version__
+from edgec.backend.api import ApiSpec, api_functions
 from edgec.backend.cformat import c_array_body, c_float
 from edgec.backend.emit import EmitContext
 from edgec.backend.lower import lower_for_c
@@ -115,8 +116,9 @@ def runtime_files(sources: set[str]) -> dict[str, str]:
     return files
 
 
-def emit_c(g: Graph, name: str) -> CModelSource:
-    """Turns an optimised graph into C files; `name` is already a C identifier."""
+def emit_c(g: Graph, name: str, api: ApiSpec | None = None) -> CModelSource:
+    """Turns an optimised graph into C files; `name` is already a C identifier. `api`: the
+    estimator-style functions (predict, predict_proba, ...) of a scikit-learn model."""
     for v in g.outputs:
         if v.type.size == 0:
             raise ShapeError(f"output '{v.name}' has no elements (shape {list(v.shape)}); nothing to compute")
@@ -150,6 +152,8 @@ def emit_c(g: Graph, name: str) -> CModelSource:
         io_offsets[p.param] = end
         end = align_up(end + p.size, 8)
     args.update(float_io=float_io, io_offsets=io_offsets, float_arena_bytes=end)
+    funcs, api_header, api_source = api_functions(api, name, inputs, outputs) if api else ([], [], [])
+    args.update(api_funcs=funcs, api_header=api_header, api_source=api_source)
     files = {
         f"{name}.h": env.get_template("model.h.j2").render(**args),
         f"{name}.c": env.get_template("model.c.j2").render(**args),

@@ -1,0 +1,2 @@
+"""Imports every converter module so their @converter tables are filled (one place to list them)."""
+from edgec.frontend.sklearn import linear, trees  # noqa: F401

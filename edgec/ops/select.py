@@ -1,0 +1,56 @@
+"""arg_max: the index of the largest score, optionally mapped to a class label.
+
+Classifiers end in it: scikit-learn's `predict` is `classes_[argmax(scores)]`, and numpy's argmax
+keeps the first of equal maxima, so the C kernel does the same (a strict `>` scan).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgec.errors import ShapeError, UnsupportedOpError
+from edgec.ir.graph import DType, TensorType
+from edgec.ops.base import OpDef, register
+
+
+@dataclass(frozen=True)
+class ArgMaxAttrs:
+    """Along the last axis, which the output drops. labels: int32 value written for index i
+    (None: the index itself). out_dtype: I32 (classifiers) or I64 (ONNX ArgMax)."""
+
+    labels: tuple[int, ...] | None = None
+    out_dtype: DType = DType.I32
+
+
+_KERNELS = {DType.F32: "ec_arg_max_f32", DType.I32: "ec_arg_max_s32", DType.I8: "ec_arg_max_s8"}
+
+
+def _infer(attrs: ArgMaxAttrs, types: list[TensorType]) -> list[TensorType]:
+    t = types[0]
+    if t.rank < 1 or t.shape[-1] < 1:
+        raise ShapeError(f"arg_max needs a non-empty last axis, got {t}")
+    if attrs.labels is not None and len(attrs.labels) != t.shape[-1]:
+        raise ShapeError(f"arg_max: {len(attrs.labels)} labels for {t.shape[-1]} scores")
+    if t.dtype not in _KERNELS:
+        raise ShapeError(f"arg_max: no kernel for {t.dtype.value} scores")
+    return [TensorType(t.shape[:-1], attrs.out_dtype)]
+
+
+def _ref(attrs: ArgMaxAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
+    idx = np.argmax(xs[0], axis=-1)
+    if attrs.labels is not None:
+        idx = np.asarray(attrs.labels, np.int64)[idx]
+    return [np.asarray(idx, attrs.out_dtype.np)]
+
+
+def _emit(ctx, node) -> None:
+    x, y, a = node.inputs[0], node.outputs[0], node.attrs
+    if a.out_dtype != DType.I32:
+        raise UnsupportedOpError(node.op, node.name, f"{a.out_dtype.value} indices: the C kernel writes int32")
+    k = x.shape[-1]
+    labels = "NULL" if a.labels is None else ctx.ints(a.labels, f"{node.name}_labels")
+    ctx.call(_KERNELS[x.type.dtype], ctx.ptr(x), str(x.type.size // k), str(k), labels, ctx.ptr(y))
+
+
+ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit, sources=("ec_arg_max",)))
