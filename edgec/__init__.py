@@ -9,12 +9,11 @@ __version__ = "0.1.0"
 from edgec.errors import EdgecError  # noqa: E402
 
 
-def compile(model, input_shapes=None, name=None, verify_each=True, quant="float", calib=None,
-            calib_method="minmax", float_ops=False):
-    """See `edgec.compiler.compile`."""
+def compile(model, **options):
+    """Compiles an ONNX/TFLite model or a fitted scikit-learn estimator; see
+    `edgec.compiler.compile` for the options."""
     from edgec.compiler import compile as _compile
-    return _compile(model, input_shapes=input_shapes, name=name, verify_each=verify_each, quant=quant,
-                    calib=calib, calib_method=calib_method, float_ops=float_ops)
+    return _compile(model, **options)
 
 
 def verify(model, data_path, input_shapes=None, name=None, rtol=1e-3, atol=1e-4):

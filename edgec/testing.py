@@ -52,3 +52,54 @@ def check_int8(model, calib: list[dict[str, np.ndarray]], feeds: list[dict[str, 
             w = np.stack([o[name] for o in want_all]).astype(np.float64).reshape(g.shape)
             assert sqnr_db(w, g) >= min_sqnr_db, f"output '{name}': SQNR {sqnr_db(w, g):.1f} dB < {min_sqnr_db}"
     return art, got_all, want_all
+
+
+def sklearn_agreement(est, art, X: np.ndarray) -> dict[str, float]:
+    """How the compiled C (run row by row) agrees with the estimator on X, per method.
+
+    predict of a classifier: the fraction of equal labels (class names by index when the classes
+    are not integers). Every other method and regressors: the largest error relative to
+    max(1, |scikit-learn's value|) ("<method>_max_rel_err").
+    """
+    info = art.sklearn
+    got = art.run_rows(X)
+    result: dict[str, float] = {}
+    for method in info.methods:
+        want = np.asarray(getattr(est, method)(X))
+        g = got[method]
+        if method == "predict" and info.kind == "classifier":
+            idx = {c: k for k, c in enumerate(info.classes)}
+            want_lbl = np.asarray([info.labels[idx[c]] for c in want.tolist()])
+            result["predict_agreement"] = float(np.mean(g.reshape(-1) == want_lbl))
+        else:
+            w = want.astype(np.float64).reshape(g.shape)
+            err = np.abs(g.astype(np.float64) - w) / np.maximum(1.0, np.abs(w))
+            result[f"{method}_max_rel_err"] = float(err.max()) if err.size else 0.0
+    return result
+
+
+def check_sklearn(est, X: np.ndarray, quant: str = "float", sample: np.ndarray | None = None,
+                  min_agreement: float = 1.0, rtol: float = 1e-5, proba_atol: float = 1e-4, **compile_kw):
+    """Compiles a fitted estimator, builds the C with gcc, runs X through it and asserts
+    scikit-learn's predict agreement >= min_agreement (classifiers) or relative error <= rtol
+    (regressors, score_samples), and predict_proba / decision_function within proba_atol
+    relative (float only). Also checks the simulator gives the C's result on the first rows.
+    Returns (artifact, agreement dict)."""
+    art = edgec.compile(est, quant=quant, sample=sample, **compile_kw)
+    res = sklearn_agreement(est, art, X)
+    for k, v in res.items():
+        if k == "predict_agreement":
+            assert v >= min_agreement, f"{type(est).__name__}: predict agreement {v:.4f} < {min_agreement}"
+        elif k == "predict_max_rel_err" or k.startswith("score_samples"):
+            if quant == "float":
+                assert v <= rtol, f"{type(est).__name__}: {k} = {v:.3g} > {rtol}"
+        elif quant == "float":
+            assert v <= proba_atol, f"{type(est).__name__}: {k} = {v:.3g} > {proba_atol}"
+    rows = np.asarray(X[:5], np.float32)
+    got = art.run_rows(rows)
+    for i in range(rows.shape[0]):
+        sim = art.simulate({art.graph.inputs[0].name: rows[i:i + 1]})
+        for name in got:
+            np.testing.assert_array_equal(got[name][i], np.asarray(sim[name]).reshape(-1),
+                                          err_msg=f"C vs simulator, output '{name}', row {i}")
+    return art, res
