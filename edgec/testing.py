@@ -83,7 +83,7 @@ def check_sklearn(est, X: np.ndarray, quant: str = "float", sample: np.ndarray |
     """Compiles a fitted estimator, builds the C with gcc, runs X through it and asserts
     scikit-learn's predict agreement >= min_agreement (classifiers) or relative error <= rtol
     (regressors, score_samples), and predict_proba / decision_function within proba_atol
-    relative (float only). Also checks the simulator gives the C's result on the first rows.
+    relative (float only). Also checks the simulator gives the C's result on the first rows (integers exactly).
     Returns (artifact, agreement dict)."""
     art = edgec.compile(est, quant=quant, sample=sample, **compile_kw)
     res = sklearn_agreement(est, art, X)
