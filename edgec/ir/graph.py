@@ -19,6 +19,8 @@ class DType(enum.Enum):
     I8 = "int8"
     U8 = "uint8"
     I16 = "int16"
+    U16 = "uint16"
+    U32 = "uint32"
     I32 = "int32"
     I64 = "int64"
     BOOL = "bool"
@@ -46,7 +48,7 @@ class DType(enum.Enum):
         raise TypeError(f"no edgec dtype for numpy {dt}")
 
 
-_CTYPES = {DType.F32: "float", DType.I8: "int8_t", DType.U8: "uint8_t", DType.I16: "int16_t",
+_CTYPES = {DType.F32: "float", DType.I8: "int8_t", DType.U8: "uint8_t", DType.I16: "int16_t", DType.U16: "uint16_t", DType.U32: "uint32_t",
            DType.I32: "int32_t", DType.I64: "int64_t", DType.BOOL: "uint8_t"}
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
 
-_SHORT = {DType.F32: "f32", DType.I8: "i8", DType.U8: "u8", DType.I16: "i16", DType.I32: "i32",
+_SHORT = {DType.F32: "f32", DType.I8: "i8", DType.U8: "u8", DType.I16: "i16", DType.U16: "u16", DType.U32: "u32", DType.I32: "i32",
           DType.I64: "i64", DType.BOOL: "bool"}
 
 
