@@ -66,7 +66,7 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
-            float_ops: bool = False, sample: Any = None) -> Artifact:
+            float_ops: bool = False, sample: Any = None, trust_pickle: bool = False) -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -84,9 +84,13 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
             instead of failing.
         sample: for a scikit-learn estimator: representative feature rows X [n, features]
-            (calibration data of the int16/int8 modes).
+            (calibration data of the int16/int8 modes), an array or an .npz path (array 'X').
+        trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
     """
     from edgec.frontend.sklearn import is_sklearn_estimator
+    from edgec.frontend.sklearn.pickle_loader import is_pickle_path, load_pickled_estimator
+    if isinstance(model, (str, Path)) and is_pickle_path(str(model)):
+        model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
         return _compile_sklearn(model, name, quant, sample, verify_each)
     if quant not in ("float", "int8"):
