@@ -93,10 +93,12 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
         return _compile_sklearn(model, name, quant, sample, verify_each)
-    if quant not in ("float", "int8"):
-        raise EdgecError(f"--quant {quant}: expected float or int8")
+    if quant not in ("float", "int16", "int8"):
+        raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
+    if quant == "int16":
+        raise EdgecError("--quant int16 is for scikit-learn models; neural networks compile to float or int8")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
         return _compile_integer(source, cname, model, verify_each)
     g = optimise(source, verify_each, quant)
@@ -137,10 +139,24 @@ def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
     from edgec.backend.api import ApiSpec
     from edgec.frontend.sklearn import import_sklearn
-    if quant != "float":
-        raise EdgecError(f"--quant {quant}: scikit-learn models compile in float for now")
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
     g = optimise(source, verify_each, "float")
+    float_graph, islands = g, []
+    if quant != "float":
+        from edgec.ir.verify import verify
+        from edgec.quant.sklearn_int import integerize
+        g, islands = integerize(g, _sample_rows(sample), 16 if quant == "int16" else 8)
+        if verify_each:
+            verify(g, "integerize")
     c = emit_c(g, cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
-    return Artifact(cname, source, g, c, None, quant=quant, float_graph=g, sklearn=info)
+    return Artifact(cname, source, g, c, None, quant=quant, float_graph=float_graph, float_islands=islands,
+                    sklearn=info)
+
+
+def _sample_rows(sample: Any):
+    """sample=: an array of feature rows or an .npz path (its 'X')."""
+    if isinstance(sample, (str, Path)):
+        from edgec.verify_sklearn import load_xy
+        return load_xy(str(sample))[0]
+    return sample
