@@ -146,7 +146,10 @@ def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify
     if quant != "float":
         from edgec.ir.verify import verify
         from edgec.quant.sklearn_int import integerize
-        g, islands = integerize(g, _sample_rows(sample), 16 if quant == "int16" else 8)
+        from edgec.quant.sklearn_nn import has_hidden_layers, nn_int8
+        rows = _sample_rows(sample)
+        nn = nn_int8(g, rows) if quant == "int8" and rows is not None and has_hidden_layers(g) else None
+        g, islands = nn if nn is not None else integerize(g, rows, 16 if quant == "int16" else 8)
         if verify_each:
             verify(g, "integerize")
     c = emit_c(g, cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
