@@ -2,3 +2,4 @@
 from edgec.frontend.sklearn import linear, trees  # noqa: F401
 from edgec.frontend.sklearn import multiclass  # noqa: F401
 from edgec.frontend.sklearn import svm  # noqa: F401
+from edgec.frontend.sklearn import naive_bayes, neighbors_centroid  # noqa: F401
