@@ -17,6 +17,10 @@ svm_dual_sum: x [N, F], support vectors [S, F], coef [S] (, intercept [1]) -> [N
   operands (gamma and coef0 stay double: rounding gamma to float32 alone costs 2e-5 relative). Regressors need it: with a large C the dual sum cancels terms hundreds of times its
   value, and float32 kernel values alone miss scikit-learn's 1e-5 relative bar (classifiers only
   need the sign, which the float32 ops above keep).
+svm_pair_proba: one-vs-one decision values [N, P] -> predict_proba [N, C] of SVC(probability=True):
+  per pair libsvm's Platt sigmoid clamped to [1e-7, 1 - 1e-7], then libsvm's iterative pairwise
+  coupling (also for two classes, as scikit-learn's libsvm does), all in double (the coupling's
+  stopping test would otherwise move with float32 rounding).
 """
 from __future__ import annotations
 
@@ -217,3 +221,102 @@ def _dual_emit(ctx, node) -> None:
 
 register(OpDef("svm_dual_sum", _dual_infer, lambda a, xs: [dual_sum_ref(a, *xs)], _dual_emit,
                ("ec_svm_dual_sum_f32",), macs=_kernel_macs))
+
+
+# -- Platt probabilities + pairwise coupling (SVC(probability=True).predict_proba) ----------------
+@dataclass(frozen=True)
+class SvmPairProbaAttrs:
+    """prob_a / prob_b: libsvm's Platt sigmoid per pair (scikit-learn's _probA / _probB)."""
+
+    n_classes: int
+    prob_a: tuple[float, ...]
+    prob_b: tuple[float, ...]
+
+
+def _pair_proba_infer(attrs: SvmPairProbaAttrs, types: list[TensorType]) -> list[TensorType]:
+    d, c = types[0], attrs.n_classes
+    p = c * (c - 1) // 2
+    if c < 2 or d.rank != 2 or d.shape[1] != p or len(attrs.prob_a) != p or len(attrs.prob_b) != p:
+        raise ShapeError(f"svm_pair_proba: {d} and {len(attrs.prob_a)} sigmoids do not fit {c} classes")
+    return [TensorType((d.shape[0], c), DType.F32)]
+
+
+def _platt(dec: float, a: float, b: float) -> float:
+    f = dec * a + b
+    if f >= 0:
+        e = float(np.exp(-f))
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + float(np.exp(f)))
+
+
+def couple(k: int, r: list[list[float]]) -> list[float]:
+    """Wu, Lin and Weng's method 2 as libsvm iterates it (max(100, k) sweeps, stop at 0.005 / k)."""
+    p = [1.0 / k] * k
+    q = [[0.0] * k for _ in range(k)]
+    for t in range(k):
+        for j in range(t):
+            q[t][t] += r[j][t] * r[j][t]
+            q[t][j] = q[j][t]
+        for j in range(t + 1, k):
+            q[t][t] += r[j][t] * r[j][t]
+            q[t][j] = -r[j][t] * r[t][j]
+    eps = 0.005 / k
+    for _ in range(max(100, k)):
+        qp = [0.0] * k
+        pqp = 0.0
+        for t in range(k):
+            for j in range(k):
+                qp[t] += q[t][j] * p[j]
+            pqp += p[t] * qp[t]
+        if max(abs(qp[t] - pqp) for t in range(k)) < eps:
+            break
+        for t in range(k):
+            diff = (-qp[t] + pqp) / q[t][t]
+            p[t] += diff
+            pqp = (pqp + diff * (diff * q[t][t] + 2 * qp[t])) / (1 + diff) / (1 + diff)
+            for j in range(k):
+                qp[j] = (qp[j] + diff * q[t][j]) / (1 + diff)
+                p[j] /= 1 + diff
+    return p
+
+
+def split_double(v) -> np.ndarray:
+    """[n] float64 -> [n, 2] float32 (hi, lo) with hi + lo == v to ~48 bits: the C has no double
+    constants, so each Platt parameter travels as two floats and is rebuilt in double."""
+    v = np.asarray(v, np.float64).reshape(-1)
+    hi = v.astype(np.float32)
+    return np.stack([hi, (v - hi.astype(np.float64)).astype(np.float32)], axis=1)
+
+
+def _joined(hi_lo: np.ndarray) -> list[float]:
+    return [float(h) + float(lo) for h, lo in hi_lo.astype(np.float64)]
+
+
+def pair_proba_ref(attrs: SvmPairProbaAttrs, dec: np.ndarray) -> np.ndarray:
+    k = attrs.n_classes
+    pa, pb = _joined(split_double(attrs.prob_a)), _joined(split_double(attrs.prob_b))
+    out = np.zeros((dec.shape[0], k), np.float32)
+    for s, row in enumerate(np.asarray(dec, np.float32).astype(np.float64)):
+        r = [[0.0] * k for _ in range(k)]
+        for p, (i, j) in enumerate(pairs(k)):
+            r[i][j] = min(max(_platt(row[p], pa[p], pb[p]), 1e-7), 1 - 1e-7)
+            r[j][i] = 1 - r[i][j]
+        out[s] = couple(k, r)
+    return out
+
+
+def _pair_proba_scratch(attrs: SvmPairProbaAttrs, ins, outs) -> int:
+    k = attrs.n_classes
+    return 8 * (2 * k * k + 2 * k)
+
+
+def _pair_proba_emit(ctx, node) -> None:
+    d, a = node.inputs[0], node.attrs
+    sig = np.concatenate([split_double(a.prob_a), split_double(a.prob_b)], axis=1)   # [pairs, 4]
+    p = ctx.struct("ec_svm_proba_params", {
+        "n_classes": a.n_classes, "sigmoid": ctx.const(sig, f"{node.name}_sigmoid", DType.F32)}, "svm_proba")
+    ctx.call("ec_svm_pair_proba_f32", p, ctx.ptr(d), str(d.shape[0]), ctx.scratch(), ctx.ptr(node.outputs[0]))
+
+
+register(OpDef("svm_pair_proba", _pair_proba_infer, lambda a, xs: [pair_proba_ref(a, xs[0])], _pair_proba_emit,
+               ("ec_svm_pair_proba_f32",), scratch=_pair_proba_scratch))

@@ -56,4 +56,18 @@ typedef struct {
 void ec_svm_dual_sum_f32(const ec_svm_dual_params *p, const float *x, int32_t n_samples, const float *sv,
                          const float *coef, const float *intercept, float *y);
 
+typedef struct {
+    int32_t n_classes;
+    const float *sigmoid;   /* per pair: A_hi, A_lo, B_hi, B_lo (A = A_hi + A_lo in double) */
+} ec_svm_proba_params;
+
+/* Bytes of scratch ec_svm_pair_proba_f32 needs: 2 k^2 + 2 k doubles. */
+#define EC_SVM_PROBA_SCRATCH(k) ((size_t)8 * (size_t)(2 * (k) * (k) + 2 * (k)))
+
+/* proba[s][c] from the pairwise decision values dec[s][pair]: Platt sigmoid per pair, clamped to
+ * [1e-7, 1 - 1e-7], then libsvm's pairwise coupling (Wu, Lin and Weng, method 2), in double.
+ * scratch: EC_SVM_PROBA_SCRATCH(n_classes) bytes, 8-byte aligned. */
+void ec_svm_pair_proba_f32(const ec_svm_proba_params *p, const float *dec, int32_t n_samples, void *scratch,
+                           float *proba);
+
 #endif /* EC_SVM_H */

@@ -98,3 +98,16 @@ def test_dual_sum_c_matches_float64(kind):
     got, sim = _run("svm_dual_sum", x, [sv, coef, b], attrs)
     np.testing.assert_allclose(got, sim, rtol=1e-6, atol=1e-5)
     np.testing.assert_array_equal(sim, dual_sum_ref(attrs, x, sv, coef, b))
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_pair_proba_c_matches_reference(k):
+    from edgec.ops.svm import SvmPairProbaAttrs, split_double
+    n_pairs = k * (k - 1) // 2
+    dec = RNG.standard_normal((3, n_pairs)).astype(np.float32) * 2
+    attrs = SvmPairProbaAttrs(k, tuple(RNG.uniform(-4, -1, n_pairs)), tuple(RNG.uniform(-0.5, 0.5, n_pairs)))
+    got, sim = _run("svm_pair_proba", dec, [], attrs)
+    np.testing.assert_allclose(got, sim, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(sim.sum(1), 1.0, atol=1e-6)
+    hi_lo = split_double(attrs.prob_a)
+    np.testing.assert_allclose(hi_lo[:, 0].astype(np.float64) + hi_lo[:, 1], attrs.prob_a, rtol=1e-13)

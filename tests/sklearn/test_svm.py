@@ -90,12 +90,15 @@ def test_one_class_svm(kernel):
     assert set(est.predict(Xte).tolist()) == {-1, 1}
 
 
-def test_probability_svc_compiles_without_predict_proba():
-    Xtr, ytr, Xte, _ = split("iris")
+@pytest.mark.parametrize("data", CLASSIFICATION)
+def test_probability_svc_predict_proba(data):
+    # libsvm's Platt sigmoids + iterative pairwise coupling (also for two classes)
+    Xtr, ytr, Xte, _ = split(data)
     est = SVC(kernel="rbf", probability=True, random_state=0).fit(Xtr, ytr)
-    with pytest.warns(UserWarning, match="predict_proba is not compiled"):
-        art = edgec.compile(est)
-    assert "predict_proba" not in art.sklearn.methods
+    art, res = check_sklearn(est, Xte, proba_atol=1e-5)
+    assert res["predict_agreement"] == 1.0
+    assert art.sklearn.methods == ("predict", "predict_proba", "decision_function")
+    assert res["predict_proba_max_rel_err"] <= 1e-5
 
 
 def test_precomputed_kernel_is_a_clear_error():

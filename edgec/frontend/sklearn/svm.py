@@ -8,15 +8,13 @@ votes + s / (3 (|s| + 1)) with s the summed pairwise confidences. Regressors and
 one `svm_dual_sum` (kernel and dual sum in double: their values, not only signs, must match). A linear kernel
 is folded to its primal weights at compile time (exact in float64, and float32 keeps it stable).
 
-Not compiled: predict_proba of SVC/NuSVC(probability=True). libsvm computes it with Platt
-sigmoids and an iterative pairwise-coupling solver whose stopping test is not reproducible in
-float32, so the C API offers predict and decision_function only (predict itself never uses the
-probability model). Precomputed or callable kernels and models fitted on sparse data raise
+predict_proba of SVC/NuSVC(probability=True) is libsvm's: Platt sigmoids of the pairwise values
+and its iterative pairwise coupling, in double (`svm_pair_proba`); predict still votes, as in
+scikit-learn, whatever the probabilities say. Precomputed or callable kernels and models fitted on sparse data raise
 UnsupportedOpError.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -27,7 +25,7 @@ from edgec.frontend.sklearn.arith import binary, pointwise
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.frontend.sklearn.linear import binary_label
 from edgec.ir.graph import Value
-from edgec.ops.svm import KERNELS, OvoVoteAttrs, SvmKernelAttrs, SvmOvoAttrs, pairs
+from edgec.ops.svm import KERNELS, OvoVoteAttrs, SvmKernelAttrs, SvmOvoAttrs, SvmPairProbaAttrs, pairs
 
 
 def check_supported(est: Any) -> None:
@@ -52,9 +50,6 @@ def _kernel_attrs(est: Any) -> SvmKernelAttrs:
 @converter(SVC, NuSVC)
 def support_vector_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     check_supported(est)
-    if getattr(est, "probability", False) is True:
-        warnings.warn(f"{type(est).__name__}(probability=True): predict_proba is not compiled (libsvm's "
-                      "pairwise coupling is not reproduced); predict and decision_function are", stacklevel=2)
     classes = est.classes_
     c = len(classes)
     n_support = tuple(int(n) for n in est._n_support)
@@ -67,14 +62,24 @@ def support_vector_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
         dec = ctx.node("svm_ovo_decision", [k, coef, intercept], SvmOvoAttrs(n_support), "ovo")
     votes = ctx.node("ovo_vote", [dec], OvoVoteAttrs(c), "votes")
     label = ctx.argmax_label(votes, classes)
+    proba = _probabilities(ctx, est, dec, c)
     if c == 2:
-        return Outputs(label=label, decision=pointwise(ctx, "neg", dec, hint="decision"), classes=classes)
+        return Outputs(label=label, proba=proba, decision=pointwise(ctx, "neg", dec, hint="decision"), classes=classes)
     decision = dec
     if est.decision_function_shape == "ovr":
         decision = _ovr_decision(ctx, dec, c)
         if est.break_ties:
             label = ctx.argmax_label(decision, classes)
-    return Outputs(label=label, decision=decision, classes=classes)
+    return Outputs(label=label, proba=proba, decision=decision, classes=classes)
+
+
+def _probabilities(ctx: SkContext, est: Any, dec: Value, c: int) -> Value | None:
+    """predict_proba when the model was fitted with probability=True (it has Platt sigmoids)."""
+    a, b = np.asarray(getattr(est, "_probA", ())), np.asarray(getattr(est, "_probB", ()))
+    if a.size == 0 or b.size == 0:
+        return None
+    attrs = SvmPairProbaAttrs(c, tuple(float(v) for v in a), tuple(float(v) for v in b))
+    return ctx.node("svm_pair_proba", [dec], attrs, "proba")
 
 
 def _ovo_primal(dual_coef: np.ndarray, sv: np.ndarray, n_support: tuple[int, ...]) -> np.ndarray:
