@@ -121,3 +121,21 @@ def test_sparse_fitted_model_is_unsupported():
     est = SVC(kernel="rbf").fit(sparse.csr_matrix(Xtr), ytr)
     with pytest.raises(UnsupportedOpError, match="sparse"):
         edgec.compile(est)
+
+
+@pytest.mark.parametrize("params", [dict(kernel="poly", degree=2, coef0=1.0, gamma=0.05),
+                                    dict(kernel="poly", degree=5, gamma="auto"),
+                                    dict(kernel="sigmoid", gamma=0.01, coef0=-0.5),
+                                    dict(kernel="rbf", gamma=0.5, C=10.0)])
+def test_explicit_kernel_parameters(params):
+    Xtr, ytr, Xte, _ = split("wine")
+    _, res = check_sklearn(SVC(**params).fit(Xtr, ytr), Xte)
+    assert res["predict_agreement"] == 1.0
+
+
+def test_one_vs_rest_over_binary_svc():
+    from sklearn.multiclass import OneVsRestClassifier
+    Xtr, ytr, Xte, _ = split("iris")
+    est = OneVsRestClassifier(SVC(kernel="rbf")).fit(Xtr, ytr)
+    art, res = check_sklearn(est, Xte)
+    assert res["predict_agreement"] == 1.0 and "decision_function" in art.sklearn.methods
