@@ -17,6 +17,9 @@ svm_dual_sum: x [N, F], support vectors [S, F], coef [S] (, intercept [1]) -> [N
   operands (gamma and coef0 stay double: rounding gamma to float32 alone costs 2e-5 relative). Regressors need it: with a large C the dual sum cancels terms hundreds of times its
   value, and float32 kernel values alone miss scikit-learn's 1e-5 relative bar (classifiers only
   need the sign, which the float32 ops above keep).
+svm_ovo_dual: x, support vectors, dual coefficients, intercepts -> the svm_ovo_decision values
+  with the kernel and the sums in double, for classifiers whose dual sums cancel too much for
+  float32 (chosen at compile time by measuring the float32 path on the support vectors).
 svm_pair_proba: one-vs-one decision values [N, P] -> predict_proba [N, C] of SVC(probability=True):
   per pair libsvm's Platt sigmoid clamped to [1e-7, 1 - 1e-7], then libsvm's iterative pairwise
   coupling (also for two classes, as scikit-learn's libsvm does), all in double (the coupling's
@@ -191,17 +194,21 @@ def _dual_infer(attrs: SvmKernelAttrs, types: list[TensorType]) -> list[TensorTy
     return [TensorType((x.shape[0], 1), DType.F32)]
 
 
-def dual_sum_ref(attrs: SvmKernelAttrs, x, sv, coef, intercept=None) -> np.ndarray:
-    """sum_v coef[v] * K(x, sv_v) (+ intercept), all in float64 from the float32 operands."""
-    x, sv, coef = (np.asarray(a, np.float32).astype(np.float64) for a in (x, sv, coef))
+def kernel64(attrs: SvmKernelAttrs, x, sv) -> np.ndarray:
+    """[N, S] kernel values in float64 from float32-rounded operands (ec_svm_kernel_f64)."""
+    x, sv = (np.asarray(a, np.float32).astype(np.float64) for a in (x, sv))
     g, c = float(attrs.gamma), float(attrs.coef0)
     if attrs.kind == "rbf":
-        k = np.exp(-g * ((x[:, None, :] - sv[None, :, :]) ** 2).sum(-1))
-    else:
-        dot = x @ sv.T
-        k = {"linear": lambda: dot, "poly": lambda: (g * dot + c) ** attrs.degree,
-             "sigmoid": lambda: np.tanh(g * dot + c)}[attrs.kind]()
-    y = k @ coef
+        return np.exp(-g * ((x[:, None, :] - sv[None, :, :]) ** 2).sum(-1))
+    dot = x @ sv.T
+    return {"linear": lambda: dot, "poly": lambda: (g * dot + c) ** attrs.degree,
+            "sigmoid": lambda: np.tanh(g * dot + c)}[attrs.kind]()
+
+
+def dual_sum_ref(attrs: SvmKernelAttrs, x, sv, coef, intercept=None) -> np.ndarray:
+    """sum_v coef[v] * K(x, sv_v) (+ intercept), all in float64 from the float32 operands."""
+    k = kernel64(attrs, x, sv)
+    y = k @ np.asarray(coef, np.float32).astype(np.float64)
     if intercept is not None:
         y = y + float(np.asarray(intercept, np.float32).reshape(-1)[0])
     return f32(y.reshape(-1, 1))
@@ -220,7 +227,58 @@ def _dual_emit(ctx, node) -> None:
 
 
 register(OpDef("svm_dual_sum", _dual_infer, lambda a, xs: [dual_sum_ref(a, *xs)], _dual_emit,
-               ("ec_svm_dual_sum_f32",), macs=_kernel_macs))
+               ("ec_svm_dual_sum_f32", "ec_svm_kernel_f64"), macs=_kernel_macs))
+
+
+# -- one-vs-one decision values in double (ill-conditioned classifiers) ---------------------------
+@dataclass(frozen=True)
+class SvmOvoDualAttrs:
+    kernel: SvmKernelAttrs
+    n_support: tuple[int, ...]
+
+
+def _ovo_dual_infer(attrs: SvmOvoDualAttrs, types: list[TensorType]) -> list[TensorType]:
+    _kernel_infer(attrs.kernel, types[:2])
+    k = TensorType((types[0].shape[0], types[1].shape[0]), DType.F32)
+    return _ovo_infer(SvmOvoAttrs(attrs.n_support), [k] + list(types[2:]))
+
+
+def ovo_dual_ref(attrs: SvmOvoDualAttrs, x, sv, coef, b) -> np.ndarray:
+    """svm_ovo_decision of float64 kernel values, summed in float64 in libsvm's order."""
+    k = kernel64(attrs.kernel, x, sv)
+    coef = np.asarray(coef, np.float32).astype(np.float64)
+    b = np.asarray(b, np.float32).astype(np.float64)
+    start = np.concatenate([[0], np.cumsum(attrs.n_support)]).astype(int)
+    out = np.zeros((k.shape[0], len(b)))
+    for p, (i, j) in enumerate(pairs(len(attrs.n_support))):
+        acc = np.zeros(k.shape[0])
+        for cls, row in ((i, j - 1), (j, i)):
+            for s in range(start[cls], start[cls + 1]):
+                acc = acc + coef[row, s] * k[:, s]
+        out[:, p] = acc + b[p]
+    return f32(out)
+
+
+def _ovo_dual_emit(ctx, node) -> None:
+    x, sv, coef, b = node.inputs
+    a: SvmOvoDualAttrs = node.attrs
+    start = np.concatenate([[0], np.cumsum(a.n_support)]).astype(np.int32)
+    p = ctx.struct("ec_svm_dual_params", {
+        "kind": f"EC_SVM_{a.kernel.kind.upper()}", "n_sv": sv.shape[0], "n_features": sv.shape[1],
+        "degree": int(a.kernel.degree), "gamma": "%.17g" % float(a.kernel.gamma),
+        "coef0": "%.17g" % float(a.kernel.coef0)}, "svm_dual")
+    ctx.call("ec_svm_ovo_dual_f32", p, ctx.ints(start, f"{node.name}_start"), str(len(a.n_support)), ctx.ptr(x),
+             str(x.shape[0]), ctx.ptr(sv), ctx.ptr(coef), ctx.ptr(b), ctx.scratch(), ctx.ptr(node.outputs[0]))
+
+
+def _ovo_dual_scratch(attrs: SvmOvoDualAttrs, ins, outs) -> int:
+    c = len(attrs.n_support)
+    return 8 * (c * (c - 1) // 2)
+
+
+register(OpDef("svm_ovo_dual", _ovo_dual_infer, lambda a, xs: [ovo_dual_ref(a, *xs)], _ovo_dual_emit,
+               ("ec_svm_ovo_dual_f32", "ec_svm_kernel_f64"), macs=lambda a, i, o: _kernel_macs(a, i, [
+                   TensorType((i[0].shape[0], i[1].shape[0]), DType.F32)]), scratch=_ovo_dual_scratch))
 
 
 # -- Platt probabilities + pairwise coupling (SVC(probability=True).predict_proba) ----------------

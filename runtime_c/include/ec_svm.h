@@ -56,6 +56,15 @@ typedef struct {
 void ec_svm_dual_sum_f32(const ec_svm_dual_params *p, const float *x, int32_t n_samples, const float *sv,
                          const float *coef, const float *intercept, float *y);
 
+/* One kernel value in double (libsvm's k_function) from float32 operands. */
+double ec_svm_kernel_f64(const ec_svm_dual_params *p, const float *x, const float *sv);
+
+/* dec[s][pair] as ec_svm_ovo_decision_f32 computes it, but with the kernel values and sums in
+ * double (sv unpacked [n_sv][n_features]; start[n_classes + 1]); scratch: 8 * pairs bytes. */
+void ec_svm_ovo_dual_f32(const ec_svm_dual_params *p, const int32_t *start, int32_t n_classes, const float *x,
+                         int32_t n_samples, const float *sv, const float *coef, const float *intercept,
+                         void *scratch, float *dec);
+
 typedef struct {
     int32_t n_classes;
     const float *sigmoid;   /* per pair: A_hi, A_lo, B_hi, B_lo (A = A_hi + A_lo in double) */

@@ -111,3 +111,21 @@ def test_pair_proba_c_matches_reference(k):
     np.testing.assert_allclose(sim.sum(1), 1.0, atol=1e-6)
     hi_lo = split_double(attrs.prob_a)
     np.testing.assert_allclose(hi_lo[:, 0].astype(np.float64) + hi_lo[:, 1], attrs.prob_a, rtol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["poly", "rbf", "sigmoid"])
+def test_ovo_dual_c_matches_reference_and_float32_path(kind):
+    from edgec.ops.svm import SvmOvoDualAttrs, kernel_ref
+    n_support = (4, 2, 5)
+    s, c = sum(n_support), len(n_support)
+    x = RNG.standard_normal((3, 5)).astype(np.float32)
+    sv = RNG.standard_normal((s, 5)).astype(np.float32)
+    coef = RNG.standard_normal((c - 1, s)).astype(np.float32)
+    b = RNG.standard_normal(c * (c - 1) // 2).astype(np.float32)
+    kattrs = SvmKernelAttrs(kind, gamma=0.2, coef0=0.1, degree=3)
+    got, sim = _run("svm_ovo_dual", x, [sv, coef, b], SvmOvoDualAttrs(kattrs, n_support))
+    np.testing.assert_allclose(got, sim, rtol=1e-6, atol=1e-6)
+    # the same values as the float32 kernel + svm_ovo_decision path, to float32 accuracy
+    from edgec.ops.svm import ovo_ref
+    fast = ovo_ref(SvmOvoAttrs(n_support), kernel_ref(kattrs, x, sv), coef, b)
+    np.testing.assert_allclose(sim, fast, rtol=1e-4, atol=1e-5)

@@ -139,3 +139,19 @@ def test_one_vs_rest_over_binary_svc():
     est = OneVsRestClassifier(SVC(kernel="rbf")).fit(Xtr, ytr)
     art, res = check_sklearn(est, Xte)
     assert res["predict_agreement"] == 1.0 and "decision_function" in art.sklearn.methods
+
+
+def test_ill_conditioned_nu_svc_switches_to_double_sums():
+    # unscaled wine with a poly kernel: nu-SVC's dual sums cancel; float32 sums err ~2e-3
+    Xtr, ytr, Xte, _ = split("wine", scale=False)
+    est = NuSVC(kernel="poly", nu=0.1).fit(Xtr, ytr)
+    art, res = check_sklearn(est, Xte, proba_atol=5e-4)
+    ops = {n.op for n in art.graph.nodes}
+    assert "svm_ovo_dual" in ops and "svm_kernel" not in ops
+    assert res["predict_agreement"] == 1.0
+
+
+def test_well_scaled_svc_keeps_float32_kernels():
+    Xtr, ytr, Xte, _ = split("wine")
+    art = edgec.compile(SVC(kernel="rbf").fit(Xtr, ytr))
+    assert {"svm_kernel", "svm_ovo_decision"} <= {n.op for n in art.graph.nodes}

@@ -1,6 +1,8 @@
 """Kernel SVMs (SVC, NuSVC, SVR, NuSVR, OneClassSVM) -> svm_kernel + decision + libsvm's rules.
 
-The kernel values against every support vector come from one `svm_kernel` node. Classifiers then
+The kernel values against every support vector come from one `svm_kernel` node (float32; when
+a measurement at compile time shows float32 loses the decision values, `svm_ovo_dual` computes
+kernel and sums in double instead). Classifiers then
 take the one-vs-one decision values (`svm_ovo_decision`, libsvm's pair order and sums) and vote
 (`ovo_vote` + arg max: libsvm's predict, ties to the lower class). decision_function is the ovo
 values (negated for two classes, as scikit-learn flips them) or scikit-learn's 'ovr' transform:
@@ -25,7 +27,8 @@ from edgec.frontend.sklearn.arith import binary, pointwise
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.frontend.sklearn.linear import binary_label
 from edgec.ir.graph import Value
-from edgec.ops.svm import KERNELS, OvoVoteAttrs, SvmKernelAttrs, SvmOvoAttrs, SvmPairProbaAttrs, pairs
+from edgec.ops.svm import (KERNELS, OvoVoteAttrs, SvmKernelAttrs, SvmOvoAttrs, SvmOvoDualAttrs, SvmPairProbaAttrs,
+                           kernel_ref, ovo_dual_ref, ovo_ref, pairs)
 
 
 def check_supported(est: Any) -> None:
@@ -56,10 +59,15 @@ def support_vector_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     if est.kernel == "linear":
         dec = ctx.linear(x, _ovo_primal(est._dual_coef_, est.support_vectors_, n_support), est._intercept_, "ovo")
     else:
-        k = kernel_values(ctx, est, x)
         coef = ctx.const(np.asarray(est._dual_coef_, np.float64).astype(np.float32), "dual_coef")
         intercept = ctx.const(np.asarray(est._intercept_, np.float64).astype(np.float32), "intercept")
-        dec = ctx.node("svm_ovo_decision", [k, coef, intercept], SvmOvoAttrs(n_support), "ovo")
+        if float32_is_enough(est, n_support):
+            k = kernel_values(ctx, est, x)
+            dec = ctx.node("svm_ovo_decision", [k, coef, intercept], SvmOvoAttrs(n_support), "ovo")
+        else:
+            sv = ctx.const(np.asarray(est.support_vectors_, np.float64).astype(np.float32), "support_vectors")
+            dec = ctx.node("svm_ovo_dual", [x, sv, coef, intercept], SvmOvoDualAttrs(_kernel_attrs(est), n_support),
+                           "ovo")
     votes = ctx.node("ovo_vote", [dec], OvoVoteAttrs(c), "votes")
     label = ctx.argmax_label(votes, classes)
     proba = _probabilities(ctx, est, dec, c)
@@ -80,6 +88,27 @@ def _probabilities(ctx: SkContext, est: Any, dec: Value, c: int) -> Value | None
         return None
     attrs = SvmPairProbaAttrs(c, tuple(float(v) for v in a), tuple(float(v) for v in b))
     return ctx.node("svm_pair_proba", [dec], attrs, "proba")
+
+
+# largest error of the float32 one-vs-one values, relative to max(1, |value|), that keeps them
+_FLOAT32_TOLERANCE = 1e-5
+_PROBES = 256
+
+
+def float32_is_enough(est: Any, n_support: tuple[int, ...]) -> bool:
+    """Measures the float32 kernel + dual-sum path against the float64 one on (up to 256) support
+    vectors, which sit on or inside the margins where decisions are close. Well-scaled models err
+    ~1e-7 and keep the fast float32 kernels; models whose dual sums cancel (unscaled features,
+    large nu-SVC coefficients) err 1e-3 and get svm_ovo_dual instead."""
+    attrs = _kernel_attrs(est)
+    sv = np.asarray(est.support_vectors_, np.float64).astype(np.float32)
+    coef = np.asarray(est._dual_coef_, np.float64).astype(np.float32)
+    b = np.asarray(est._intercept_, np.float64).astype(np.float32)
+    probe = sv[:: max(1, sv.shape[0] // _PROBES)][:_PROBES]
+    fast = ovo_ref(SvmOvoAttrs(n_support), kernel_ref(attrs, probe, sv), coef, b).astype(np.float64)
+    exact = ovo_dual_ref(SvmOvoDualAttrs(attrs, n_support), probe, sv, coef, b).astype(np.float64)
+    err = np.abs(fast - exact) / np.maximum(1.0, np.abs(exact))
+    return bool(err.max() <= _FLOAT32_TOLERANCE)
 
 
 def _ovo_primal(dual_coef: np.ndarray, sv: np.ndarray, n_support: tuple[int, ...]) -> np.ndarray:
