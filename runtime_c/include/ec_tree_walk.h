@@ -1,0 +1,104 @@
+/* edgec runtime: the packed-table tree walker, specialised per model at compile time.
+ *
+ * A model's generated <name>_<node>_walk.c defines the node word type, its bit layout and the
+ * leaf encoding as constants (see ec_trees.h for the meaning of each field) and includes this
+ * file, so every shift and mask is an immediate and only one leaf encoding is compiled in:
+ *   EC_TREE_FN      the walker's name          EC_TREE_WORD  uint16_t / uint32_t / uint64_t
+ *   EC_TREE_RB      ref bits                   EC_TREE_FS, EC_TREE_FM  feature shift, mask
+ *   EC_TREE_TS, EC_TREE_TM  threshold index shift, mask (TM 0: one threshold per node)
+ *   EC_TREE_MS, EC_TREE_MM  missing-left bit shift, mask (MM 0: no node sends NaN left)
+ *   EC_TREE_LEAF    0 direct, 1 palette, 2 sparse; EC_TREE_ENTRY, EC_TREE_ROW entry/row_start types
+ *   EC_TREE_KM, EC_TREE_VS, EC_TREE_VM, EC_TREE_LS  sparse entry target mask, value shift/mask, last bit
+ * The if-else form defines only the EC_TREE_LEAF group, for ec_tree_add_row. Elsewhere (a model
+ * .c including every kernel header) this header declares nothing. */
+#include "ec_trees.h"
+
+#ifdef EC_TREE_LEAF
+
+static void ec_tree_add_row(const ec_tree_leaves *L, uint32_t row, float *y)
+{
+#if EC_TREE_LEAF == 0
+    const float *v = L->values + (size_t)row * (size_t)L->n_targets;
+    int32_t k;
+    for (k = 0; k < L->n_targets; ++k) {
+        y[k] += v[k];
+    }
+#elif EC_TREE_LEAF == 1
+    const EC_TREE_ENTRY *e = (const EC_TREE_ENTRY *)L->entries + (size_t)row * (size_t)L->n_targets;
+    int32_t k;
+    for (k = 0; k < L->n_targets; ++k) {
+        y[k] += L->palette[e[k]];
+    }
+#else
+    const EC_TREE_ENTRY *e = (const EC_TREE_ENTRY *)L->entries + ((const EC_TREE_ROW *)L->row_start)[row];
+    for (;; ++e) {
+        y[*e & EC_TREE_KM] += L->palette[(*e >> EC_TREE_VS) & EC_TREE_VM];
+        if ((*e >> EC_TREE_LS) != 0u) {
+            break;
+        }
+    }
+#endif
+}
+#endif /* EC_TREE_LEAF */
+
+#ifdef EC_TREE_FN
+
+#if EC_TREE_TM
+#define EC_TREE_THR(w, i) thr[(uint32_t)((w) >> EC_TREE_TS) & EC_TREE_TM]
+#else
+#define EC_TREE_THR(w, i) thr[i]
+#endif
+#define EC_TREE_REF(v) ((uint32_t)(v) & ((1u << EC_TREE_RB) - 1u))
+
+/* One node: left when x <= t, or when x is NaN at a missing-left node (tested only on the rare
+ * right-hand path); a left internal child is the next node; a ref with bit 0 set is a leaf row. */
+#define EC_TREE_NODE()                                                                          \
+    do {                                                                                        \
+        const EC_TREE_WORD w = nodes[i];                                                        \
+        const float xv = xs[(uint32_t)(w >> EC_TREE_FS) & EC_TREE_FM];                          \
+        if (xv <= EC_TREE_THR(w, i)                                                             \
+            || (EC_TREE_MM && xv != xv && ((uint32_t)(w >> EC_TREE_MS) & EC_TREE_MM) != 0u)) {  \
+            ref = EC_TREE_REF(w);                                                               \
+            if (ref & 1u) {                                                                     \
+                goto leaf;                                                                      \
+            }                                                                                   \
+            i += 1u;                                                                            \
+        } else {                                                                                \
+            ref = EC_TREE_REF(w >> EC_TREE_RB);                                                 \
+            if (ref & 1u) {                                                                     \
+                goto leaf;                                                                      \
+            }                                                                                   \
+            i += ref >> 1;                                                                      \
+        }                                                                                       \
+    } while (0)
+
+/* Each tree is walked with a branch per node: the branch predictor learns the hot paths, as it
+ * does for if-else code. */
+void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples, int32_t n_features,
+                float *y)
+{
+    const EC_TREE_WORD *nodes = (const EC_TREE_WORD *)p->nodes;
+    const float *thr = p->thresholds;
+    const int32_t n_targets = p->leaves.n_targets;
+    int32_t s, t;
+    ec_tree_set_base(y, p->base, n_samples, n_targets);
+    for (s = 0; s < n_samples; ++s) {
+        const float *xs = x + (size_t)s * (size_t)n_features;
+        float *ys = y + (size_t)s * (size_t)n_targets;
+        for (t = 0; t < p->n_trees; ++t) {
+            uint32_t i = p->roots[t], ref;
+            /* unrolled by levels: each level's test is its own branch for the predictor */
+            for (;;) {
+                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+            }
+        leaf:
+            ec_tree_add_row(&p->leaves, ref >> 1, ys);
+        }
+    }
+}
+
+#undef EC_TREE_THR
+#undef EC_TREE_REF
+#undef EC_TREE_NODE
+#endif /* EC_TREE_FN */
