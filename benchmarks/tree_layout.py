@@ -25,6 +25,7 @@ from edgec.backend.api import ApiSpec
 from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
 from edgec.backend.objsize import section_bytes
+from edgec.backend.trees import CODE_FORM_MAX_NODES
 from edgec.compiler import optimise
 from edgec.frontend.sklearn import import_sklearn
 from edgec.frontend.sklearn.trees import classifier_leaf_values, join_trees, tree_arrays
@@ -93,7 +94,11 @@ def main() -> int:
     print(f"{'forest':28} {'form':6} {'agree':>7} {'obj B':>8} {'C src B':>9} {'ns/pred':>8}")
     for n_trees, depth in [(20, 8), (5, 4), (50, 8), (20, None), (200, None)]:
         rf = RandomForestClassifier(n_estimators=n_trees, max_depth=depth, random_state=0).fit(Xtr, ytr)
+        n_nodes = sum(e.tree_.node_count for e in rf.estimators_)
         for layout in ("table", "code", "auto"):
+            if layout == "code" and n_nodes > CODE_FORM_MAX_NODES:
+                print(f"RF({n_trees} trees, depth {depth}){'':6} code   skipped: {n_nodes} nodes, minutes of gcc")
+                continue
             t0 = time.time()
             art = forest_artifact(rf, Xtr, ytr, layout)
             chosen = [ln for s in art.c.files.values() for ln in s.splitlines() if "trees," in ln and "form" in ln]

@@ -9,6 +9,7 @@
  *   EC_TREE_MS, EC_TREE_MM  missing-left bit shift, mask (MM 0: no node sends NaN left)
  *   EC_TREE_LEAF    0 direct, 1 palette, 2 sparse; EC_TREE_ENTRY, EC_TREE_ROW entry/row_start types
  *   EC_TREE_KM, EC_TREE_VS, EC_TREE_VM, EC_TREE_LS  sparse entry target mask, value shift/mask, last bit
+ *   EC_TREE_LANES   1: walk four trees at a time, branch-free (needs depth[]); 0: one, branching
  * The if-else form defines only the EC_TREE_LEAF group, for ec_tree_add_row. Elsewhere (a model
  * .c including every kernel header) this header declares nothing. */
 #include "ec_trees.h"
@@ -72,8 +73,23 @@ static void ec_tree_add_row(const ec_tree_leaves *L, uint32_t row, float *y)
         }                                                                                       \
     } while (0)
 
+#if EC_TREE_LANES
+/* One branch-free step of walk l, for tables too big for L1 where load latency dominates: four
+ * walks advance together, each taking depth[t] steps; a walk that reached its leaf re-reads its
+ * last node, whose test gives the same leaf ref again. */
+#define EC_TREE_STEP(l)                                                                         \
+    do {                                                                                        \
+        const EC_TREE_WORD w = nodes[i##l];                                                     \
+        const float xv = xs[(uint32_t)(w >> EC_TREE_FS) & EC_TREE_FM];                          \
+        const uint32_t right = (uint32_t)!(xv <= EC_TREE_THR(w, i##l))                          \
+            & ~((uint32_t)(xv != xv) & (uint32_t)(w >> EC_TREE_MS) & EC_TREE_MM);               \
+        ref##l = EC_TREE_REF(w >> (right * EC_TREE_RB));                                        \
+        i##l += (ref##l & 1u) ? 0u : (ref##l >> 1);                                             \
+    } while (0)
+#endif
+
 /* Each tree is walked with a branch per node: the branch predictor learns the hot paths, as it
- * does for if-else code. */
+ * does for if-else code. With EC_TREE_LANES, four trees at a time without branches. */
 void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples, int32_t n_features,
                 float *y)
 {
@@ -85,7 +101,28 @@ void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples
     for (s = 0; s < n_samples; ++s) {
         const float *xs = x + (size_t)s * (size_t)n_features;
         float *ys = y + (size_t)s * (size_t)n_targets;
-        for (t = 0; t < p->n_trees; ++t) {
+#if EC_TREE_LANES
+        for (t = 0; t + 4 <= p->n_trees; t += 4) {
+            uint32_t i0 = p->roots[t], i1 = p->roots[t + 1], i2 = p->roots[t + 2], i3 = p->roots[t + 3];
+            uint32_t ref0 = 0u, ref1 = 0u, ref2 = 0u, ref3 = 0u, d, steps = p->depth[t];
+            steps = p->depth[t + 1] > steps ? p->depth[t + 1] : steps;
+            steps = p->depth[t + 2] > steps ? p->depth[t + 2] : steps;
+            steps = p->depth[t + 3] > steps ? p->depth[t + 3] : steps;
+            for (d = 0; d < steps; ++d) {
+                EC_TREE_STEP(0);
+                EC_TREE_STEP(1);
+                EC_TREE_STEP(2);
+                EC_TREE_STEP(3);
+            }
+            ec_tree_add_row(&p->leaves, ref0 >> 1, ys);
+            ec_tree_add_row(&p->leaves, ref1 >> 1, ys);
+            ec_tree_add_row(&p->leaves, ref2 >> 1, ys);
+            ec_tree_add_row(&p->leaves, ref3 >> 1, ys);
+        }
+#else
+        t = 0;
+#endif
+        for (; t < p->n_trees; ++t) {
             uint32_t i = p->roots[t], ref;
             /* unrolled by levels: each level's test is its own branch for the predictor */
             for (;;) {
@@ -101,4 +138,5 @@ void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples
 #undef EC_TREE_THR
 #undef EC_TREE_REF
 #undef EC_TREE_NODE
+#undef EC_TREE_STEP
 #endif /* EC_TREE_FN */

@@ -45,6 +45,7 @@ typedef struct {
     uint32_t missing_shift;
     uint32_t missing_mask;
     const uint32_t *roots;
+    const uint16_t *depth;       /* internal nodes on each tree's longest path (lanes walker) */
     const void *nodes;
     const float *thresholds;
     const float *base;

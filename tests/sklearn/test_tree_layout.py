@@ -13,6 +13,7 @@ from edgec.backend.api import ApiSpec
 from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
 from edgec.backend.trees import CODE_FORM_MAX_NODES, choose_layout, measured_sizes, plan_trees
+from edgec.backend import tree_table
 from edgec.backend.tree_table import dedup_rows, pack_leaves, pack_nodes, preorder
 from edgec.compiler import optimise
 from edgec.errors import EdgecError
@@ -74,8 +75,11 @@ def inputs_with_nan(rng, n, f, thresholds=None):
     return X
 
 
-@pytest.mark.parametrize("layout", ["table", "code"])
-def test_forms_bit_exact_with_the_simulator(layout):
+@pytest.mark.parametrize("layout", ["table", "table-lanes", "code"])
+def test_forms_bit_exact_with_the_simulator(layout, monkeypatch):
+    if layout == "table-lanes":   # the branch-free four-tree walker of big tables, forced on
+        monkeypatch.setattr(tree_table, "LANES_MIN_BYTES", 0)
+        layout = "table"
     rng = np.random.default_rng(1)
     for seed, kw in enumerate([{}, {"thresholds": [-0.5, 0.0, 0.25, 1.0]}, {"n_targets": 1, "zero_frac": 0.0},
                                {"n_values": 5, "n_targets": 6}]):
@@ -189,7 +193,7 @@ def test_wide_nodes_use_uint64_words():
     t = make_ensemble(t.feature, rng.normal(size=t.n_nodes), t.left, t.right, rng.random(t.n_nodes) < 0.5, t.leaf,
                       t.leaf_values, t.roots, t.base)
     nodes, _ = packed(t)
-    assert nodes.word_bytes == 8
+    assert nodes.word_bytes == 8 and not nodes.lanes
     X = inputs_with_nan(rng, 20, 4000)
     X[:, :] = rng.normal(size=(1, 4000)) * 0.3    # rows walk deep into the chain
     X[::3, rng.integers(0, 4000, 100)] = np.nan
@@ -217,11 +221,13 @@ def test_compile_option_and_cli_flag(monkeypatch):
         cli.parser().parse_args(["compile", "m.onnx", "-o", "out", "--tree-layout", "bogus"])
 
 
-def test_output_is_deterministic_and_warning_free(tmp_path):
+def test_output_is_deterministic_and_warning_free(tmp_path, monkeypatch):
     t = random_ensemble(np.random.default_rng(9))
-    for layout in ("table", "code"):
-        a = ensemble_artifact(t, 7, 2, layout).c.files
-        b = ensemble_artifact(random_ensemble(np.random.default_rng(9)), 7, 2, layout).c.files
+    for layout in ("table", "lanes", "code"):
+        monkeypatch.setattr(tree_table, "LANES_MIN_BYTES", 0 if layout == "lanes" else 24 * 1024)
+        a = ensemble_artifact(t, 7, 2, "table" if layout == "lanes" else layout).c.files
+        b = ensemble_artifact(random_ensemble(np.random.default_rng(9)), 7, 2,
+                              "table" if layout == "lanes" else layout).c.files
         assert a == b
         d = tmp_path / layout
         d.mkdir()
@@ -236,7 +242,7 @@ def test_output_is_deterministic_and_warning_free(tmp_path):
 
 def test_large_forest_stays_compact():
     t = random_ensemble(np.random.default_rng(4), n_trees=120, max_depth=14, n_targets=2)
-    assert t.n_nodes > CODE_FORM_MAX_NODES
+    assert t.n_nodes > CODE_FORM_MAX_NODES and plan_trees(t).nodes.lanes
     assert set(measured_sizes(plan_trees(t))) == {"table"}      # the code form is not even generated
     files = ensemble_artifact(t, 7, 1, "auto").c.files
     source = sum(len(v) for v in files.values())
