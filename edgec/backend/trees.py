@@ -25,7 +25,7 @@ from edgec.ops.tree_ensemble import TreeEnsemble
 LAYOUTS = ("auto", "table", "code")
 # Above this many nodes "auto" does not even generate the code form: it costs several times the
 # bytes of a packed node word per node, and its C source would run into megabytes.
-CODE_FORM_MAX_NODES = 20000
+CODE_FORM_MAX_NODES = 8000
 OPT_LEVEL = "-O2"     # the level build_shared compiles at
 _WORD_DTYPE = {1: DType.U8, 2: DType.U16, 4: DType.U32, 8: DType.I64}
 _CTYPE = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}

@@ -73,6 +73,8 @@ static void ec_tree_add_row(const ec_tree_leaves *L, uint32_t row, float *y)
         }                                                                                       \
     } while (0)
 
+#define EC_TREE_BATCH 32
+
 #if EC_TREE_LANES
 /* One branch-free step of walk l, for tables too big for L1 where load latency dominates: four
  * walks advance together, each taking depth[t] steps; a walk that reached its leaf re-reads its
@@ -122,15 +124,24 @@ void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples
 #else
         t = 0;
 #endif
-        for (; t < p->n_trees; ++t) {
-            uint32_t i = p->roots[t], ref;
-            /* unrolled by levels: each level's test is its own branch for the predictor */
-            for (;;) {
-                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
-                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+        /* walks first, leaf rows after: the walks never wait behind the float sums */
+        for (; t < p->n_trees; t += EC_TREE_BATCH) {
+            const int32_t n = p->n_trees - t < EC_TREE_BATCH ? p->n_trees - t : EC_TREE_BATCH;
+            uint32_t rows[EC_TREE_BATCH];
+            int32_t c;
+            for (c = 0; c < n; ++c) {
+                uint32_t i = p->roots[t + c], ref;
+                /* unrolled by levels: each level's test is its own branch for the predictor */
+                for (;;) {
+                    EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+                    EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+                }
+            leaf:
+                rows[c] = ref >> 1;
             }
-        leaf:
-            ec_tree_add_row(&p->leaves, ref >> 1, ys);
+            for (c = 0; c < n; ++c) {
+                ec_tree_add_row(&p->leaves, rows[c], ys);
+            }
         }
     }
 }
@@ -138,5 +149,6 @@ void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples
 #undef EC_TREE_THR
 #undef EC_TREE_REF
 #undef EC_TREE_NODE
+#undef EC_TREE_BATCH
 #undef EC_TREE_STEP
 #endif /* EC_TREE_FN */

@@ -241,7 +241,7 @@ def test_output_is_deterministic_and_warning_free(tmp_path, monkeypatch):
 
 
 def test_large_forest_stays_compact():
-    t = random_ensemble(np.random.default_rng(4), n_trees=120, max_depth=14, n_targets=2)
+    t = random_ensemble(np.random.default_rng(4), n_trees=60, max_depth=14, n_targets=2)
     assert t.n_nodes > CODE_FORM_MAX_NODES and plan_trees(t).nodes.lanes
     assert set(measured_sizes(plan_trees(t))) == {"table"}      # the code form is not even generated
     files = ensemble_artifact(t, 7, 1, "auto").c.files
