@@ -1,11 +1,13 @@
 """C emission of tree_ensemble nodes in one of two forms, chosen per node by measured size.
 
-"table": packed node words walked by a runtime kernel (ec_tree_table_u16/u32/u64);
-"code": one if-else C function per tree in a generated file (see tree_code.py).
+"table": packed node words (tree_table.py) walked by ec_tree_walk.h, compiled per model with the
+layout as constants into `<model>_<node>_walk.c` (one tree at a time with a predicted branch per
+node, or four trees at a time branch-free when the node data outgrows L1);
+"code": one if-else C function per tree in a generated `<model>_<node>.c` (see tree_code.py).
 Both read the same deduplicated leaf tables and add leaf rows in tree order in float32, so both
 are bit-identical to the op's reference. "auto" compiles both candidates alone with the host gcc
-and keeps the one with fewer code + data bytes (table when sizes tie, or when the forest is too
-big for if-else code to have a chance).
+(-c at the build's -O level) and keeps the one with fewer code + data bytes (table on a tie, for
+forests too big for if-else code to have a chance, and when no host compiler is available).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from edgec.backend.names import c_identifier
 from edgec.backend.objsize import object_bytes
 from edgec.backend.tree_code import ensemble_header, ensemble_source, leaf_macros, leaves_c, leaves_initializer
 from edgec.backend.tree_table import PackedLeaves, PackedNodes, dedup_rows, pack_leaves, pack_nodes, preorder
-from edgec.errors import EdgecError
+from edgec.errors import BuildError, EdgecError
 from edgec.ir.graph import DType
 from edgec.ops.tree_ensemble import TreeEnsemble
 
@@ -130,7 +132,10 @@ def choose_layout(t: TreeEnsemble, layout: str = "auto") -> str:
     """The form to emit: `layout` unless "auto", else the smaller measured one."""
     if check_layout(layout) != "auto":
         return layout
-    sizes = measured_sizes(plan_trees(t))
+    try:
+        sizes = measured_sizes(plan_trees(t))
+    except (OSError, BuildError):   # no host gcc/size: the table form, never far from the smaller
+        return "table"
     return min(sizes, key=lambda k: (sizes[k], k != "table"))
 
 

@@ -139,6 +139,16 @@ def test_auto_picks_the_smaller_measured_form(digits_forest):
     assert choose_layout(trees, "code") == "code" and choose_layout(trees, "table") == "table"
 
 
+def test_auto_without_a_host_compiler_emits_tables(monkeypatch):
+    from edgec.backend import trees as backend_trees
+
+    def no_gcc(*a, **kw):
+        raise FileNotFoundError("gcc")
+    monkeypatch.setattr(backend_trees, "object_bytes", no_gcc)
+    t = random_ensemble(np.random.default_rng(11), n_trees=2)
+    assert choose_layout(t, "auto") == "table"
+
+
 def chain(n_internal, features, rows):
     """One tree: a right-going chain of n_internal nodes; node k tests features[k], leaf k is row k."""
     n = 2 * n_internal + 1
