@@ -8,6 +8,7 @@ model (gcc -O2 -c) and times `<name>_predict` over the test rows in a C loop. Ru
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,7 @@ def measure(art: Artifact, X: np.ndarray, reps: int = 200, cc: str = "gcc") -> t
     subprocess.run([cc, "-O2", "-o", str(d / "bench"), *objs, "-lm"], check=True)
     ns = min(float(subprocess.run([str(d / "bench")], capture_output=True, text=True, check=True).stdout)
              for _ in range(3))
+    shutil.rmtree(d, ignore_errors=True)
     return total, src_bytes, ns
 
 
