@@ -1,0 +1,119 @@
+/* A QEMU TCG plugin that counts guest instructions executed between two marker functions.
+ *
+ * QEMU ships no plugin headers on Debian, so the few API declarations used here are written out
+ * below (plugin API version 1, QEMU 5.x to 8.1; also accepted by later versions up to 2+).
+ * Arguments: begin=ADDR,end=ADDR,out=PATH. Every translated block that starts at `begin` switches
+ * counting on, every one that starts at `end` switches it off and appends the count since `begin`
+ * to PATH as one decimal line. A marker function is a call target, so it always starts a block;
+ * blocks end at every branch, so whole blocks are the exact unit of counting (no interrupts run
+ * in the harness). */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+typedef struct {
+    const char *target_name;
+    struct { int min; int cur; } version;
+    int system_emulation;
+    union { int smp_vcpus; int max_vcpus; } system;
+} qemu_info_t;
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+static uint64_t begin_addr = UINT64_MAX, end_addr = UINT64_MAX;
+static int counting;
+static uint64_t count;
+static FILE *out;
+
+/* Block kinds are packed into the callback's user data: the count of instructions in the low
+ * bits, and whether the block is a marker in the top two. */
+#define KIND_BEGIN (1ull << 62)
+#define KIND_END (1ull << 63)
+
+static void on_exec(unsigned int vcpu, void *udata)
+{
+    const uint64_t d = (uint64_t)(uintptr_t)udata;
+    (void)vcpu;
+    if (d & KIND_BEGIN) {
+        counting = 1;
+        count = 0;
+        return;
+    }
+    if (d & KIND_END) {
+        if (counting && out != NULL) {
+            fprintf(out, "%" PRIu64 "\n", count);
+            fflush(out);
+        }
+        counting = 0;
+        return;
+    }
+    if (counting) {
+        count += d;
+    }
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    const uint64_t pc = qemu_plugin_tb_vaddr(tb);
+    uint64_t d = (uint64_t)qemu_plugin_tb_n_insns(tb);
+    (void)id;
+    if (pc == begin_addr) {
+        d = KIND_BEGIN;
+    } else if (pc == end_addr) {
+        d = KIND_END;
+    }
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)d);
+}
+
+static void on_plugin_exit(qemu_plugin_id_t id, void *p)
+{
+    (void)id;
+    (void)p;
+    if (out != NULL) {
+        fclose(out);
+        out = NULL;
+    }
+}
+
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                                               int argc, char **argv)
+{
+    int i;
+    (void)info;
+    for (i = 0; i < argc; ++i) {
+        const char *a = argv[i];
+        if (strncmp(a, "begin=", 6) == 0) {
+            begin_addr = strtoull(a + 6, NULL, 0) & ~1ull;
+        } else if (strncmp(a, "end=", 4) == 0) {
+            end_addr = strtoull(a + 4, NULL, 0) & ~1ull;
+        } else if (strncmp(a, "out=", 4) == 0) {
+            out = fopen(a + 4, "w");
+            if (out == NULL) {
+                return -1;
+            }
+        } else {
+            return -1;
+        }
+    }
+    if (begin_addr == UINT64_MAX || end_addr == UINT64_MAX || out == NULL) {
+        return -1;
+    }
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+    qemu_plugin_register_atexit_cb(id, on_plugin_exit, NULL);
+    return 0;
+}
