@@ -38,13 +38,13 @@ def cmd_compile(a) -> int:
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
                         calib=a.calib, float_ops=a.float_ops)
     out = art.write(a.output)
-    if a.cpu:
-        from edgec.cortexm.commands import write_cross_makefile
-        write_cross_makefile(out, art.name, a.cpu)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
           f"(no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, {art.macs} MACs")
     _print_islands(art.float_islands)
+    if a.cpu:
+        from edgec.cortexm.commands import write_cross_makefile
+        write_cross_makefile(out, art.name, a.cpu)
     return 0
 
 

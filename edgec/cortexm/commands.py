@@ -8,9 +8,20 @@ from edgec.cortexm.cpus import CPUS, get_cpu
 
 
 def write_cross_makefile(out_dir: Path, name: str, cpu: str) -> None:
-    """Replaces the host Makefile of a compiled model with the cross one for `cpu`."""
+    """Replaces the host Makefile of a compiled model with the cross one for `cpu`, builds the
+    model for it, prints its flash and RAM and adds the size report to edgec.json ("cortexm")."""
+    from edgec.backend.signature import MANIFEST
+    from edgec.cortexm.build import model_sources
     from edgec.cortexm.makefile import cross_makefile
+    from edgec.cortexm.run import size_of
+    from edgec.cortexm.size import format_size
     (out_dir / "Makefile").write_text(cross_makefile(name, get_cpu(cpu)))
+    report = size_of(model_sources(out_dir), name, cpu)
+    print(format_size(report).splitlines()[0])
+    manifest = out_dir / MANIFEST
+    data = json.loads(manifest.read_text())
+    data["cortexm"] = {k: v for k, v in report.items() if k != "elf"}
+    manifest.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def cmd_size(a) -> int:

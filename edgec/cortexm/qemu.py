@@ -2,8 +2,10 @@
 instruction-counting TCG plugin (built from C with the host compiler, cached)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -28,15 +30,24 @@ class QemuRun:
     console: str                  # the guest's semihosting console and QEMU's messages
 
 
+@functools.lru_cache(maxsize=None)
+def plugin_api_version() -> int:
+    """The TCG plugin API version of the installed QEMU: 1 before 8.2, 2 from 8.2 on."""
+    out = check([tool("qemu-system-arm"), "--version"], "qemu-system-arm --version")
+    m = re.search(r"version (\d+)\.(\d+)", out)
+    return 2 if m and (int(m.group(1)), int(m.group(2))) >= (8, 2) else 1
+
+
 def plugin_path(cc: str = "gcc") -> Path:
-    """The instruction-counting plugin (.so), compiled once per source text."""
-    src = PLUGIN_SRC.read_text()
-    key = hashlib.sha256((cc + src).encode()).hexdigest()[:16]
+    """The instruction-counting plugin (.so), compiled once per source text and QEMU version."""
+    src, version = PLUGIN_SRC.read_text(), plugin_api_version()
+    key = hashlib.sha256(f"{cc}\0{version}\0{src}".encode()).hexdigest()[:16]
     so = cache_root() / f"ec_insn_count-{key}.so"
     if not so.exists():
         so.parent.mkdir(parents=True, exist_ok=True)
         tmp = so.with_suffix(f".{os.getpid()}.tmp")
-        check([tool(cc), "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(tmp), str(PLUGIN_SRC)],
+        check([tool(cc), "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
+               f"-DEC_QEMU_PLUGIN_VERSION={version}", "-o", str(tmp), str(PLUGIN_SRC)],
               "building the QEMU instruction-counting plugin")
         os.replace(tmp, so)
     return so

@@ -40,6 +40,9 @@ def test_size_json_and_run_json_report_flash_ram_and_instructions(compiled, tmp_
     assert main(["run", str(compiled), "--cpu", "cortex-m4", "--input", str(tmp_path / "in.npz"),
                  "--output", str(tmp_path / "out.npz"), "--json", str(tmp_path / "r.json")]) == 0
     r = json.loads((tmp_path / "r.json").read_text())
+    at_compile = json.loads((compiled / "edgec.json").read_text())["cortexm"]
+    assert at_compile["flash_bytes"] == size["flash_bytes"] and at_compile["ram_bytes"] == size["ram_bytes"]
+    assert at_compile["sections"] == size["sections"]
     assert r["flash_bytes"] == size["flash_bytes"] > size["groups"]["weights"] > 0
     assert r["ram_bytes"] == size["ram_bytes"] > 0
     assert r["instructions_per_inference"] > art.macs // 2 and r["samples"] == len(batches["image"])

@@ -1,7 +1,8 @@
 /* A QEMU TCG plugin that counts guest instructions executed between two marker functions.
  *
  * QEMU ships no plugin headers on Debian, so the few API declarations used here are written out
- * below (plugin API version 1, QEMU 5.x to 8.1; also accepted by later versions up to 2+).
+ * below. Their API version is 1 up to QEMU 8.1 and 2 from 8.2 on (the functions used here exist
+ * in both); the build passes the running QEMU's as EC_QEMU_PLUGIN_VERSION.
  * Arguments: begin=ADDR,end=ADDR,out=PATH. Every translated block that starts at `begin` switches
  * counting on, every one that starts at `end` switches it off and appends the count since `begin`
  * to PATH as one decimal line. A marker function is a call target, so it always starts a block;
@@ -33,7 +34,10 @@ size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+#ifndef EC_QEMU_PLUGIN_VERSION
+#define EC_QEMU_PLUGIN_VERSION 1
+#endif
+__attribute__((visibility("default"))) int qemu_plugin_version = EC_QEMU_PLUGIN_VERSION;
 
 static uint64_t begin_addr = UINT64_MAX, end_addr = UINT64_MAX;
 static int counting;
