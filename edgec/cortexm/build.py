@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgec.backend.build import default_cache_dir
-from edgec.backend.signature import Signature
 from edgec.cortexm.cpus import Board, Cpu
 from edgec.cortexm.toolchain import check, gcc
+from edgec.errors import BuildError, EdgecError
+
+
+class DoesNotFitError(EdgecError):
+    """The model and the harness need more flash or RAM than the board has."""
 
 HERE = Path(__file__).resolve().parent
 C_DIR, LD_DIR = HERE / "c", HERE / "ld"
@@ -113,11 +117,14 @@ def link_harness(mb: ModelBuild, board: Board, main_c: str) -> Path:
         main = mb.dir / f"harness-{key[:10]}.c"
         main.write_text(main_c)
         tmp = elf.with_suffix(f".{os.getpid()}.tmp")
-        check([gcc(), *harness_flags(mb, board), "-o", str(tmp), str(C_DIR / "ec_startup.c"), str(main),
-               *map(str, mb.objects), "-lc", "-lgcc"], f"linking the {board.name} harness")
+        try:
+            check([gcc(), *harness_flags(mb, board), "-o", str(tmp), str(C_DIR / "ec_startup.c"), str(main),
+                   *map(str, mb.objects), "-lc", "-lgcc"], f"linking the {board.name} harness")
+        except BuildError as e:
+            if "overflowed" in str(e) or "for the stack" in str(e):
+                raise DoesNotFitError(f"{mb.name} does not fit the {board.name} board ({board.flash_bytes // 1024} KB "
+                                      f"flash, {board.ram_bytes // 1024} KB RAM with the harness and 1 KB of stack); "
+                                      f"`edgec size` shows what it needs") from None
+            raise
         os.replace(tmp, elf)
     return elf
-
-
-def signature_of(directory: str | Path) -> Signature:
-    return Signature.load(directory)

@@ -49,3 +49,12 @@ def test_mlperf_anomaly_detector_on_m4_is_bit_exact_with_simulator():
     for name, want in simulate(art, batches).items():
         np.testing.assert_array_equal(r.outputs[name], want, err_msg=f"ad01 on cortex-m4: {name}")
     assert r.instructions_per_inference > art.macs // 2
+
+
+def test_a_model_too_big_for_the_microbit_is_refused_with_a_clear_error():
+    from edgec.cortexm.build import DoesNotFitError
+    art = edgec.compile(str(MLPERF / "kws_ref_model.tflite"))
+    assert art.memory()["arena_bytes"] > 16 * 1024
+    batches = {v.name: np.zeros((1,) + v.shape, np.int8) for v in art.graph.inputs}
+    with pytest.raises(DoesNotFitError, match="does not fit the microbit board"):
+        run_artifact(art, "cortex-m0plus", batches, board="microbit", timeout=60)
