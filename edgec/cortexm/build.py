@@ -98,7 +98,7 @@ def link_size_image(mb: ModelBuild) -> Path:
     if not elf.exists():
         tmp = elf.with_suffix(f".{os.getpid()}.tmp")
         check([gcc(), *mb.flags(), *LINK_FLAGS, f"-L{LD_DIR}", "-T", "size.ld", f"-Wl,-e,{mb.name}_run",
-               "-o", str(tmp), *map(str, mb.objects), "-lc", "-lgcc"], f"linking the {mb.cpu.name} size image")
+               "-o", str(tmp), *map(str, mb.objects), "-lm", "-lc", "-lgcc"], f"linking the {mb.cpu.name} size image")
         os.replace(tmp, elf)
     return elf
 
@@ -119,7 +119,7 @@ def link_harness(mb: ModelBuild, board: Board, main_c: str) -> Path:
         tmp = elf.with_suffix(f".{os.getpid()}.tmp")
         try:
             check([gcc(), *harness_flags(mb, board), "-o", str(tmp), str(C_DIR / "ec_startup.c"), str(main),
-                   *map(str, mb.objects), "-lc", "-lgcc"], f"linking the {board.name} harness")
+                   *map(str, mb.objects), "-lm", "-lc", "-lgcc"], f"linking the {board.name} harness")
         except BuildError as e:
             if "overflowed" in str(e) or "for the stack" in str(e):
                 raise DoesNotFitError(f"{mb.name} does not fit the {board.name} board ({board.flash_bytes // 1024} KB "

@@ -58,3 +58,16 @@ def test_a_model_too_big_for_the_microbit_is_refused_with_a_clear_error():
     batches = {v.name: np.zeros((1,) + v.shape, np.int8) for v in art.graph.inputs}
     with pytest.raises(DoesNotFitError, match="does not fit the microbit board"):
         run_artifact(art, "cortex-m0plus", batches, board="microbit", timeout=60)
+
+
+@pytest.mark.parametrize("cpu", ["cortex-m0plus", "cortex-m4"])
+def test_float_examples_on_emulated_core_match_the_host_build(cpu):
+    """Float models too (soft float on the M0+, the FPU on the M4, math from newlib's libm)."""
+    from tests.cortexm.conftest import ROOT
+    for ex in ("cnn", "mlp"):
+        art = edgec.compile(str(ROOT / "examples" / ex / f"digits_{ex}.onnx"))
+        x = np.load(ROOT / "examples" / ex / "digits_test.npz")["image"][:2]
+        r = run_artifact(art, cpu, {"image": x}, timeout=120)
+        host = art.build()
+        want = np.stack([host.run({"image": v})["logits"] for v in x])
+        np.testing.assert_allclose(r.outputs["logits"], want, rtol=1e-5, atol=1e-6)
