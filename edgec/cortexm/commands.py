@@ -43,13 +43,18 @@ def cmd_run_cpu(a) -> int:
     from edgec.data import load_inputs
     sig = Signature.load(a.dir)
     batches = load_inputs(a.input, [(p.name, p.shape) for p in sig.inputs])
-    r = run_dir(a.dir, a.cpu, batches, board=a.board, timeout=a.timeout)
+    r = run_dir(a.dir, a.cpu, batches, board=a.board, timeout=a.timeout, profile=a.profile)
     import numpy as np
     np.savez(a.output, **r.outputs)
     rep = r.report()
     print(f"ran {rep['samples']} samples through {sig.name} on {r.cpu} ({r.board}, QEMU): "
           f"{rep['instructions_per_inference']} instructions per inference, flash {rep['flash_bytes']} B, "
           f"RAM {rep['ram_bytes']} B; wrote {a.output}")
+    if r.profile:
+        total = max(rep["instructions_per_inference"], 1)
+        print("instructions per inference by function:")
+        for name, n in list(r.profile.items())[:15]:
+            print(f"  {n:>12,}  {100 * n / total:5.1f}%  {name}")
     _write_json(a.json, rep)
     return 0
 
@@ -78,3 +83,4 @@ def add_run_options(r) -> None:
     r.add_argument("--board", help="QEMU board for --cpu (default: the core's own; cortex-m0plus: also microbit)")
     r.add_argument("--json", metavar="REPORT.json", help="with --cpu: instructions_per_inference, flash_bytes, ram_bytes")
     r.add_argument("--timeout", type=float, default=600.0, help="with --cpu: seconds QEMU may run")
+    r.add_argument("--profile", action="store_true", help="with --cpu: instructions per inference in each function")

@@ -28,6 +28,7 @@ class QemuRun:
     output: bytes                 # ec_out.bin as the harness wrote it
     counts: list[int]             # instructions between the markers, one per inference
     console: str                  # the guest's semihosting console and QEMU's messages
+    blocks: list[tuple[int, int, int]] | None = None   # profile: (pc, instructions, executions)
 
 
 @functools.lru_cache(maxsize=None)
@@ -62,9 +63,10 @@ def symbol_address(elf: Path, symbol: str) -> int:
     raise EmulatorError(f"{elf.name}: no symbol {symbol}")
 
 
-def run_image(elf: Path, board: Board, input_bytes: bytes, timeout: float = 120.0, count: bool = True) -> QemuRun:
+def run_image(elf: Path, board: Board, input_bytes: bytes, timeout: float = 120.0, count: bool = True,
+              profile: bool = False) -> QemuRun:
     """Runs `elf` on `board` with `input_bytes` as ec_in.bin; raises EmulatorError on a fault, a
-    non-zero exit or the time limit."""
+    non-zero exit or the time limit. `profile`: also the executions of every block counted."""
     with tempfile.TemporaryDirectory(prefix="edgec-qemu-") as tmp:
         work = Path(tmp)
         (work / IN_FILE).write_bytes(input_bytes)
@@ -73,7 +75,8 @@ def run_image(elf: Path, board: Board, input_bytes: bytes, timeout: float = 120.
         counts_file = work / "ec_counts.txt"
         if count:
             b, e = symbol_address(elf, MARK_BEGIN), symbol_address(elf, MARK_END)
-            cmd += ["-plugin", f"{plugin_path()},begin={b:#x},end={e:#x},out={counts_file}"]
+            opts = f"{plugin_path()},begin={b:#x},end={e:#x},out={counts_file}"
+            cmd += ["-plugin", opts + (f",profile={work / 'ec_profile.txt'}" if profile else "")]
         try:
             r = subprocess.run(cmd, cwd=work, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -84,4 +87,8 @@ def run_image(elf: Path, board: Board, input_bytes: bytes, timeout: float = 120.
             raise EmulatorError(f"{board.name}: the harness exited with status {r.returncode} ({why}): {console.strip()[-500:]}")
         out = (work / OUT_FILE).read_bytes() if (work / OUT_FILE).exists() else b""
         counts = [int(x) for x in counts_file.read_text().split()] if count and counts_file.exists() else []
-        return QemuRun(out, counts, console)
+        blocks = None
+        if profile and (work / "ec_profile.txt").exists():
+            rows = (line.split() for line in (work / "ec_profile.txt").read_text().splitlines())
+            blocks = [(int(pc, 16), int(n), int(k)) for pc, n, k in rows]
+        return QemuRun(out, counts, console, blocks)

@@ -11,6 +11,7 @@ from edgec.backend.signature import Signature
 from edgec.cortexm.build import compile_model, link_harness, model_sources
 from edgec.cortexm.cpus import board_for, get_cpu
 from edgec.cortexm.harness import harness_main, port_bytes
+from edgec.cortexm.profile import by_function
 from edgec.cortexm.qemu import run_image
 from edgec.cortexm.size import size_report
 from edgec.cortexm.toolchain import EmulatorError
@@ -27,6 +28,7 @@ class CortexmRun:
     instructions: list[int]             # per inference, between the markers
     stack_bytes_measured: int           # deepest stack below main's frame over all inferences
     size: dict = field(default_factory=dict)
+    profile: dict[str, int] = field(default_factory=dict)   # function -> instructions per inference
 
     @property
     def instructions_per_inference(self) -> int:
@@ -38,7 +40,8 @@ class CortexmRun:
         return {"cpu": self.cpu, "board": self.board, "samples": len(self.instructions),
                 "instructions_per_inference": self.instructions_per_inference, "instructions": self.instructions,
                 "flash_bytes": s["flash_bytes"], "ram_bytes": s["ram_bytes"], "stack_bytes": s["stack_bytes"],
-                "stack_bytes_measured": self.stack_bytes_measured, "sections": s["sections"], "groups": s["groups"]}
+                "stack_bytes_measured": self.stack_bytes_measured, "sections": s["sections"], "groups": s["groups"],
+                **({"instructions_by_function": self.profile} if self.profile else {})}
 
 
 def _pack(sig: Signature, batches: dict[str, np.ndarray]) -> tuple[bytes, int]:
@@ -77,32 +80,37 @@ def _unpack(sig: Signature, raw: bytes, count: int) -> tuple[dict[str, np.ndarra
 
 
 def run_model(files: dict[str, str], sig: Signature, cpu: str, batches: dict[str, np.ndarray],
-              board: str | None = None, timeout: float = 300.0) -> CortexmRun:
+              board: str | None = None, timeout: float = 300.0, profile: bool = False) -> CortexmRun:
     """Runs every sample of `batches` (input name -> [samples, *shape]) through the model's C
-    (`files`, as written by `edgec compile`) on the emulated `cpu`."""
+    (`files`, as written by `edgec compile`) on the emulated `cpu`. `profile`: also the
+    instructions per inference spent in each function (kernel)."""
     c = get_cpu(cpu)
     b = board_for(c, board)
     mb = compile_model(files, sig.name, c)
     data, count = _pack(sig, batches)
     if count == 0:
         raise DataError("no samples to run")
-    run = run_image(link_harness(mb, b, harness_main(sig)), b, data, timeout=timeout)
+    elf = link_harness(mb, b, harness_main(sig))
+    run = run_image(elf, b, data, timeout=timeout, profile=profile)
     outs, stack = _unpack(sig, run.output, count)
     if len(run.counts) != count:
         raise EmulatorError(f"the instruction counter saw {len(run.counts)} inferences; expected {count}")
-    return CortexmRun(c.name, b.name, outs, run.counts, stack, size_report(mb))
+    prof = {}
+    if profile and run.blocks is not None:
+        prof = {k: round(v / count) for k, v in by_function(elf, run.blocks).items()}
+    return CortexmRun(c.name, b.name, outs, run.counts, stack, size_report(mb), prof)
 
 
 def run_dir(directory: str | Path, cpu: str, batches: dict[str, np.ndarray], board: str | None = None,
-            timeout: float = 300.0) -> CortexmRun:
+            timeout: float = 300.0, profile: bool = False) -> CortexmRun:
     """`run_model` for a directory written by `edgec compile`."""
-    return run_model(model_sources(directory), Signature.load(directory), cpu, batches, board, timeout)
+    return run_model(model_sources(directory), Signature.load(directory), cpu, batches, board, timeout, profile)
 
 
 def run_artifact(art, cpu: str, batches: dict[str, np.ndarray], board: str | None = None,
-                 timeout: float = 300.0) -> CortexmRun:
+                 timeout: float = 300.0, profile: bool = False) -> CortexmRun:
     """`run_model` for an Artifact returned by `edgec.compile`."""
-    return run_model(art.c.files, art.c.signature(), cpu, batches, board, timeout)
+    return run_model(art.c.files, art.c.signature(), cpu, batches, board, timeout, profile)
 
 
 def size_of(files: dict[str, str], name: str, cpu: str) -> dict:

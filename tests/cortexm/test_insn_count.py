@@ -62,3 +62,15 @@ def test_a_run_that_never_exits_stops_at_the_time_limit(tmp_path):
     elf = _build(tmp_path, "cortex-m4", "mps2-an386", spin=1)
     with pytest.raises(EmulatorError, match="time limit"):
         run_image(elf, BOARDS["mps2-an386"], b"", timeout=3)
+
+
+def test_profile_splits_the_count_exactly_among_the_model_functions(examples):
+    from edgec.cortexm.run import run_artifact
+    art, batches = examples["cnn"]
+    one = {k: v[:1] for k, v in batches.items()}
+    r = run_artifact(art, "cortex-m4", one, profile=True, timeout=60)
+    assert sum(r.profile.values()) == r.instructions[0]
+    assert "?" not in r.profile
+    top = next(iter(r.profile))
+    assert top.startswith("ec_") and "conv" in top, r.profile
+    assert r.report()["instructions_by_function"] == r.profile
