@@ -41,6 +41,7 @@ BOARDS: dict[str, Board] = {b.name: b for b in [
     Board("mps2-an385", "cortex-m3", 4 << 20, 4 << 20),
     Board("mps2-an386", "cortex-m4", 4 << 20, 4 << 20),
     Board("mps2-an500", "cortex-m7", 4 << 20, 4 << 20),
+    Board("mps2-an505", "cortex-m33", 4 << 20, 2 << 20),
     Board("mps3-an547", "cortex-m55", 512 * 1024, 512 * 1024),
 ]}
 
@@ -50,7 +51,7 @@ CPUS: dict[str, Cpu] = {c.name: c for c in [
     Cpu("cortex-m3", "armv7-m", "soft", None, "mps2-an385"),
     Cpu("cortex-m4", "armv7e-m", "hard", "fpv4-sp-d16", "mps2-an386"),
     Cpu("cortex-m7", "armv7e-m", "hard", "fpv5-d16", "mps2-an500"),
-    Cpu("cortex-m33", "armv8-m.main", "hard", "fpv5-sp-d16", None),
+    Cpu("cortex-m33", "armv8-m.main", "hard", "fpv5-sp-d16", "mps2-an505"),
     Cpu("cortex-m55", "armv8.1-m.main", "hard", "auto", "mps3-an547"),
 ]}
 

@@ -55,7 +55,6 @@ def test_size_json_and_run_json_report_flash_ram_and_instructions(compiled, tmp_
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["run", "DIR", "--cpu", "cortex-m33", "--input", "IN", "--output", "OUT"], "no emulated board"),
     (["run", "DIR", "--cpu", "cortex-m4", "--board", "microbit", "--input", "IN", "--output", "OUT"], "does not run"),
     (["run", "DIR", "--cpu", "cortex-m4", "--input", "FLOAT", "--output", "OUT"], "quantize the inputs"),
 ])

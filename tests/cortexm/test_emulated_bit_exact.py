@@ -8,7 +8,7 @@ from edgec.cortexm.run import run_artifact
 from tests.cortexm.conftest import MLPERF, simulate
 
 CORES = [("cortex-m0plus", "mps2-an385"), ("cortex-m0plus", "microbit"), ("cortex-m4", "mps2-an386"),
-         ("cortex-m7", "mps2-an500"), ("cortex-m55", "mps3-an547")]
+         ("cortex-m7", "mps2-an500"), ("cortex-m33", "mps2-an505"), ("cortex-m55", "mps3-an547")]
 
 
 @pytest.mark.parametrize("example", ["cnn", "mlp"])
