@@ -1,6 +1,7 @@
 """Shared fixtures of the Cortex-M tests: the toolchain check, the int8 example models compiled
 once per session, and a few quantized test images. Cross builds are cached by content
 (edgec/cortexm/build.py), so a second run of the suite reuses every image."""
+import inspect
 import os
 from pathlib import Path
 
@@ -8,11 +9,14 @@ import numpy as np
 import pytest
 
 import edgec
+import edgec.compiler
 from edgec.cortexm.toolchain import INSTALL_HINT, have_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf_tiny"
 N_SAMPLES = 3
+# the C variants to test: the portable C, and the cmsis kernels once edgec.compile takes target=
+TARGETS = ["portable"] + (["cmsis"] if "target" in inspect.signature(edgec.compiler.compile).parameters else [])
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,16 +32,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def compile_example(ex: str, target: str = "portable"):
+    d = ROOT / "examples" / ex
+    extra = {"target": target} if target != "portable" else {}
+    return edgec.compile(str(d / f"digits_{ex}.onnx"), quant="int8", calib=str(d / "digits_calib.npz"), **extra)
+
+
 @pytest.fixture(scope="session")
 def examples():
-    """name -> (int8 Artifact, {input: int8 [N_SAMPLES, ...]}) for examples/cnn and examples/mlp."""
+    """name -> (int8 Artifact, {input: int8 [N_SAMPLES, ...]}) for examples/cnn and examples/mlp
+    (portable C); with the target as a second key part for the other targets, e.g. ("cnn", "cmsis")."""
     out = {}
     for ex in ("cnn", "mlp"):
-        d = ROOT / "examples" / ex
-        art = edgec.compile(str(d / f"digits_{ex}.onnx"), quant="int8", calib=str(d / "digits_calib.npz"))
-        images = np.load(d / "digits_test.npz")["image"][:N_SAMPLES]
-        q = np.stack([art.quantize_inputs({"image": x})["image"] for x in images])
-        out[ex] = (art, {"image": q})
+        images = np.load(ROOT / "examples" / ex / "digits_test.npz")["image"][:N_SAMPLES]
+        for target in TARGETS:
+            art = compile_example(ex, target)
+            q = np.stack([art.quantize_inputs({"image": x})["image"] for x in images])
+            out[ex if target == "portable" else (ex, target)] = (art, {"image": q})
     return out
 
 

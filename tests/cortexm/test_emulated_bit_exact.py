@@ -1,24 +1,26 @@
-"""The int8 example models cross-compiled for each Cortex-M core and run under QEMU give the
-integer simulator's outputs bit for bit, and the plugin counts one inference per sample."""
+"""The int8 example models (portable C, and the cmsis kernels when that target exists)
+cross-compiled for each Cortex-M core and run under QEMU give the integer simulator's outputs
+bit for bit, and the plugin counts one inference per sample."""
 import numpy as np
 import pytest
 
 import edgec
 from edgec.cortexm.run import run_artifact
-from tests.cortexm.conftest import MLPERF, simulate
+from tests.cortexm.conftest import MLPERF, TARGETS, simulate
 
 CORES = [("cortex-m0plus", "mps2-an385"), ("cortex-m0plus", "microbit"), ("cortex-m4", "mps2-an386"),
          ("cortex-m7", "mps2-an500"), ("cortex-m33", "mps2-an505"), ("cortex-m55", "mps3-an547")]
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("example", ["cnn", "mlp"])
 @pytest.mark.parametrize("cpu,board", CORES)
-def test_example_on_emulated_core_is_bit_exact_with_simulator(examples, example, cpu, board):
-    art, batches = examples[example]
+def test_example_on_emulated_core_is_bit_exact_with_simulator(examples, example, cpu, board, target):
+    art, batches = examples[example if target == "portable" else (example, target)]
     r = run_artifact(art, cpu, batches, board=board, timeout=120)
     ref = simulate(art, batches)
     for name, want in ref.items():
-        np.testing.assert_array_equal(r.outputs[name], want, err_msg=f"{example} on {cpu}/{board}: {name}")
+        np.testing.assert_array_equal(r.outputs[name], want, err_msg=f"{example} ({target}) on {cpu}/{board}: {name}")
     assert len(r.instructions) == len(next(iter(batches.values())))
     # every inference does the model's MACs at least once: more instructions than MACs / 2
     # even with dual MACs per instruction, and no run is wildly off from the others
