@@ -5,8 +5,10 @@ what `arm-none-eabi-size` calls text plus data (code, constants, the .data load 
 .data + .bss (which holds the static arena) + the deepest stack of `<name>_run`. Symbol groups
 split the sections: code (.text), weights (the `<name>_weights` object), other constants (kernel
 parameter structs, tables), the arena, other zero-initialised data. The stack is a static bound
-from gcc's call-graph and stack-usage files (-fcallgraph-info=su); C-library functions the
-model calls (memcpy, memset) have no such file and count as zero there.
+on the deepest call path from `<name>_run` in the linked image: the calls come from its
+disassembly (so the compiler's own helper calls, such as __aeabi_idiv on v6-M, count too), each
+function's frame from gcc's stack-usage info (-fcallgraph-info=su) where edgec compiled it, and
+from its prologue (push, vpush, sub sp) for library code.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from edgec.cortexm.toolchain import check, tool
 ALLOC_SECTIONS = (".vectors", ".text", ".rodata", ".ARM.exidx", ".data", ".bss")
 _NODE = re.compile(r'node: \{ title: "([^"]+)" label: "[^"]*?\\n[^"]*?(?:\\n(\d+) bytes \(([^)]*)\))?"')
 _EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
+_FUNC = re.compile(r"^([0-9a-f]+) <([^>]+)>:$")
+_INSN = re.compile(r"^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$")
+_TARGET = re.compile(r"<([^>+]+)(?:\+0x[0-9a-f]+)?>")
 
 
 def sections(elf: Path) -> dict[str, int]:
@@ -48,30 +53,67 @@ def symbols(elf: Path) -> list[tuple[str, int, str]]:
     return sorted(syms, key=lambda s: -s[1])
 
 
-def call_graph(directory: Path) -> tuple[dict[str, int], dict[str, set[str]]]:
-    """Frame bytes per function and callees per function, from every .ci file in `directory`."""
+def gcc_frames(directory: Path) -> dict[str, int]:
+    """Frame bytes per function from the .ci files gcc wrote beside the objects (static
+    functions appear as `file.c:name`; the plain name is kept)."""
+    frames: dict[str, int] = {}
+    for ci in sorted(directory.glob("*.ci")):
+        for name, size, _kind in _NODE.findall(ci.read_text()):
+            if size:
+                short = name.rsplit(":", 1)[-1]
+                frames[short] = max(frames.get(short, 0), int(size))
+    return frames
+
+
+def _reg_bytes(operands: str) -> int:
+    """Bytes a push/vpush register list takes: {r4, r5, lr} -> 12, {d8-d11} -> 32."""
+    inner = operands[operands.find("{") + 1:operands.find("}")]
+    total = 0
+    for item in (x.strip() for x in inner.split(",") if x.strip()):
+        lo, _, hi = item.partition("-")
+        count = int(hi[1:]) - int(lo[1:]) + 1 if hi else 1
+        total += count * (8 if lo.startswith("d") else 4)
+    return total
+
+
+def disassembly_graph(elf: Path) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """Frame bytes (from the prologue instructions) and direct callees of every function."""
     frames: dict[str, int] = {}
     calls: dict[str, set[str]] = {}
-    for ci in sorted(directory.glob("*.ci")):
-        text = ci.read_text()
-        for name, size, _kind in _NODE.findall(text):
-            if size:
-                frames[name] = max(frames.get(name, 0), int(size))
-        for src, dst in _EDGE.findall(text):
-            calls.setdefault(src, set()).add(dst)
+    current = None
+    dis = check([tool("arm-none-eabi-objdump"), "-d", "--no-show-raw-insn", str(elf)], "arm-none-eabi-objdump")
+    for line in dis.splitlines():
+        m = _FUNC.match(line)
+        if m:
+            current = m.group(2)
+            frames.setdefault(current, 0)
+            calls.setdefault(current, set())
+            continue
+        m = _INSN.match(line)
+        if current is None or m is None:
+            continue
+        op, args = m.group(1), m.group(2)
+        if op in ("push", "push.w", "vpush") or (op.startswith("stmdb") and args.startswith("sp!")):
+            frames[current] += _reg_bytes(args)
+        elif op.startswith("sub") and re.match(r"sp,\s*(sp,\s*)?#", args):
+            frames[current] += int(re.search(r"#(\d+)", args).group(1))
+        elif op in ("bl", "blx", "b", "b.w", "b.n"):
+            t = _TARGET.search(args)
+            if t and t.group(1) != current:
+                calls[current].add(t.group(1))
     return frames, calls
 
 
-def deepest_stack(directory: Path, root: str) -> int:
+def deepest_stack(elf: Path, directory: Path, root: str) -> int:
     """Bytes of stack on the deepest call path from `root` (the code has no recursion)."""
-    frames, calls = call_graph(directory)
+    frames, calls = disassembly_graph(elf)
+    frames.update({k: v for k, v in gcc_frames(directory).items() if k in frames})
     memo: dict[str, int] = {}
 
     def depth(f: str, path: frozenset) -> int:
-        if f in memo:
-            return memo[f]
-        below = [depth(g, path | {f}) for g in calls.get(f, ()) if g not in path]
-        memo[f] = frames.get(f, 0) + max(below, default=0)
+        if f not in memo:
+            below = [depth(g, path | {f}) for g in calls.get(f, ()) if g not in path]
+            memo[f] = frames.get(f, 0) + max(below, default=0)
         return memo[f]
 
     return depth(root, frozenset())
@@ -84,7 +126,7 @@ def size_report(mb: ModelBuild) -> dict:
     by_name = {n: s for n, s, _ in syms}
     weights = by_name.get(f"{mb.name}_weights", 0)
     arena = by_name.get(f"{mb.name}_static_arena", 0)
-    stack = deepest_stack(mb.dir, f"{mb.name}_run")
+    stack = deepest_stack(elf, mb.dir, f"{mb.name}_run")
     groups = {"code": sec.get(".text", 0) + sec.get(".vectors", 0) + sec.get(".ARM.exidx", 0),
               "weights": weights, "constants": sec.get(".rodata", 0) - weights, "data": sec.get(".data", 0),
               "arena": arena, "other_bss": sec.get(".bss", 0) - arena, "stack": stack}

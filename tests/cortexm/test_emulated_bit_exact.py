@@ -26,7 +26,7 @@ def test_example_on_emulated_core_is_bit_exact_with_simulator(examples, example,
     # even with dual MACs per instruction, and no run is wildly off from the others
     assert all(c > art.macs // 2 for c in r.instructions)
     assert max(r.instructions) < 1.1 * min(r.instructions)
-    assert 0 < r.stack_bytes_measured <= r.size["stack_bytes"] + 64
+    assert 0 < r.stack_bytes_measured <= r.size["stack_bytes"]  # the static bound holds
 
 
 def test_microbit_build_fits_in_its_16_kb_of_ram(examples):
