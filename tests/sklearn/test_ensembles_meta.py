@@ -98,7 +98,7 @@ def test_stacking_passthrough_and_decision_function_members():
 def test_stacking_predict_method_and_relabelled_classes():
     """stack_method='predict' feeds class indices as numbers; labels 10, 20, 30 come back."""
     X, y, Xt = halves(load_wine)
-    est = fit(StackingClassifier([("lr", logistic()), ("dt", tree())], stack_method="predict",
+    est = fit(StackingClassifier([("lr", logistic()), ("off", "drop"), ("dt", tree())], stack_method="predict",
                                  final_estimator=tree(3), cv=3), X, (y + 1) * 10)
     art, _ = check_classifier(est, Xt, {"predict", "predict_proba"})
     assert art.sklearn.labels == (10, 20, 30)

@@ -32,12 +32,14 @@ def test_transformers_match_scikit_learn(wine, est):
     assert art.sklearn.kind == "transformer" and res["transform_max_rel_err"] < 1e-5
 
 
-def test_min_max_clip_bounds_unseen_values(wine):
+@pytest.mark.parametrize("est,lo,hi", [(MinMaxScaler(clip=True), 0, 1), (MaxAbsScaler(clip=True), -1, 1)],
+                         ids=["minmax", "maxabs"])
+def test_clip_bounds_unseen_values(wine, est, lo, hi):
     X, _, Xt = wine
-    est = MinMaxScaler(clip=True).fit(X[:20])
+    est.fit(np.vstack([X[:20], -X[:2]]))
     out = est.transform(Xt)
-    assert (out == 0).any() and (out == 1).any()      # the test rows do fall outside the fitted range
-    _, res = check_sklearn(est, Xt)
+    assert (out == hi).any() and (out.min() == lo or est.transform(-Xt).min() == lo)   # clipping happens
+    _, res = check_sklearn(est, np.vstack([Xt, -Xt]))
     assert res["transform_max_rel_err"] < 1e-6
 
 

@@ -45,7 +45,11 @@ def robust_scaler(ctx: SkContext, est: Any, x: Value) -> Outputs:
 
 @converter(MaxAbsScaler)
 def max_abs_scaler(ctx: SkContext, est: Any, x: Value) -> Outputs:
-    return Outputs(transform=_shift_scale(ctx, x, None, est.scale_, "maxabs"))
+    """x / scale_, then clipped to [-1, 1] when clip=True."""
+    y = _shift_scale(ctx, x, None, est.scale_, "maxabs")
+    if getattr(est, "clip", False):
+        y = unary(ctx, "clip", y, "maxabs_clip", -1.0, 1.0)
+    return Outputs(transform=y)
 
 
 @converter(MinMaxScaler)
