@@ -45,7 +45,8 @@ class KnnTable:
 
     def __repr__(self) -> str:
         h = hashlib.sha256(np.ascontiguousarray(self.train).tobytes()).hexdigest()[:12]
-        return f"KnnTable(rows={self.train.shape[0]}, features={self.train.shape[1]}, outputs={self.n_outputs}, sha={h})"
+        return (f"KnnTable(rows={self.train.shape[0]}, features={self.train.shape[1]}, "
+                f"outputs={self.n_outputs}, sha={h})")
 
 
 def make_table(train, labels=None, targets=None, n_classes: int = 0) -> KnnTable:
@@ -63,6 +64,8 @@ def make_table(train, labels=None, targets=None, n_classes: int = 0) -> KnnTable
 
 @dataclass(frozen=True)
 class KnnAttrs:
+    """k neighbours by metric (euclidean | manhattan), weighted uniform | distance."""
+
     table: KnnTable
     k: int
     metric: str = "euclidean"

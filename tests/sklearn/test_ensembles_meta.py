@@ -68,7 +68,8 @@ def test_soft_voting_weighted_multiclass_and_binary():
 def test_voting_regressor_weights_and_drop():
     X, y, Xt = halves(load_diabetes)
     est = VotingRegressor([("lin", LinearRegression()), ("gone", "drop"),
-                           ("dt", DecisionTreeRegressor(max_depth=5, random_state=0))], weights=[0.3, 5.0, 0.7]).fit(X, y)
+                           ("dt", DecisionTreeRegressor(max_depth=5, random_state=0))],
+                          weights=[0.3, 5.0, 0.7]).fit(X, y)
     _, res = check_sklearn(est, Xt)
     assert res["predict_max_rel_err"] <= 1e-5
 

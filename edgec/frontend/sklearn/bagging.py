@@ -39,7 +39,8 @@ def job_sum(ctx: SkContext, est: Any, parts: list[Value], hint: str) -> Value:
 
 def mean_of(ctx: SkContext, est: Any, parts: list[Value], hint: str) -> Value:
     if len(parts) != est.n_estimators:
-        raise UnsupportedOpError(type(est).__name__, "estimators_", f"{len(parts)} fitted members for n_estimators={est.n_estimators}")
+        raise UnsupportedOpError(type(est).__name__, "estimators_",
+                                 f"{len(parts)} fitted members for n_estimators={est.n_estimators}")
     return binary(ctx, "div", job_sum(ctx, est, parts, hint), scalar(ctx, float(est.n_estimators), f"{hint}_n"), hint)
 
 
@@ -91,8 +92,10 @@ def bagging_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
         out = ctx.convert(member, columns(ctx, x, feats, f"features{i}"))
         if hasattr(member, "predict_proba"):
             if out.proba is None:
-                raise UnsupportedOpError("BaggingClassifier", type(member).__name__, "its predict_proba is not converted")
-            p = out.proba if len(member.classes_) == n else place_columns(ctx, out.proba, member.classes_, n, f"place{i}")
+                raise UnsupportedOpError("BaggingClassifier", type(member).__name__,
+                                         "its predict_proba is not converted")
+            p = out.proba if len(member.classes_) == n else \
+                place_columns(ctx, out.proba, member.classes_, n, f"place{i}")
         else:
             p = one_hot(ctx, out.label, range(n), f"vote{i}")
         parts.append(p)

@@ -41,14 +41,14 @@ def mlp_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     z = _layers(ctx, est, x)
     classes = est.classes_
     if est.out_activation_ == "softmax":
-        return Outputs(label=ctx.argmax_label(z, classes), proba=ctx.node("softmax", [z], SoftmaxAttrs(1), "proba"),
-                       classes=classes)
+        proba = ctx.node("softmax", [z], SoftmaxAttrs(1), "proba")
+        return Outputs(label=ctx.argmax_label(z, classes), proba=proba, classes=classes)
     if est.out_activation_ == "logistic" and len(classes) == 2 and est.n_outputs_ == 1:
         proba = binary_proba(ctx, unary(ctx, "sigmoid", z, "sigmoid"))
         label = ctx.argmax_label(concat(ctx, [unary(ctx, "neg", z, "neg"), z], "pair"), classes)
         return Outputs(label=label, proba=proba, classes=classes)
-    raise UnsupportedOpError("MLPClassifier", "out_activation_",
-                             f"{est.out_activation_} output with {est.n_outputs_} outputs (multilabel) is not supported")
+    raise UnsupportedOpError("MLPClassifier", "out_activation_", f"{est.out_activation_} output with "
+                             f"{est.n_outputs_} outputs (multilabel) is not supported")
 
 
 @converter(MLPRegressor)

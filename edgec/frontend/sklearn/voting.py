@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from edgec.errors import UnsupportedOpError
-from edgec.frontend.sklearn.blocks import binary, concat, one_hot, scalar
+from edgec.frontend.sklearn.blocks import binary, one_hot, scalar
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.ir.graph import Value
 
