@@ -15,6 +15,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+import edgec
+from edgec.errors import UnsupportedOpError
 from edgec.testing import check_sklearn
 
 
@@ -151,3 +153,11 @@ def test_bagging_regressor(member):
     est = BaggingRegressor(member, n_estimators=8, max_features=0.7, random_state=0).fit(X, y)
     _, res = check_sklearn(est, Xt)
     assert res["predict_max_rel_err"] <= 1e-5
+
+
+def test_soft_voting_over_a_member_without_probabilities_is_refused():
+    X, y, _ = halves(load_wine)
+    hard = VotingClassifier([("lr", logistic()), ("dt", tree())], voting="hard")
+    est = fit(VotingClassifier([("hard", hard), ("dt", tree())], voting="soft"), X, y)
+    with pytest.raises(UnsupportedOpError, match="VotingClassifier.*predict_proba"):
+        edgec.compile(est)
