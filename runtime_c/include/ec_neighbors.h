@@ -8,12 +8,20 @@
 extern "C" {
 #endif
 
+/* How the training rows are stored: float32, or, when every value is an integer that fits, the
+ * narrowest exact integer type (the values compared are the same floats, in 1/4 or 1/2 the bytes). */
+typedef enum {
+    EC_KNN_TRAIN_F32 = 0,
+    EC_KNN_TRAIN_U8 = 1,
+    EC_KNN_TRAIN_S16 = 2
+} ec_knn_storage;
+
 typedef enum {
     EC_KNN_EUCLIDEAN = 0, /* ranked by the squared distance, sqrt taken only for weights */
     EC_KNN_MANHATTAN = 1
 } ec_knn_metric;
 
-/* train: [n_rows][n_features], searched in n_parts parts (rows up to part_end[0], then up to
+/* train: [n_rows][n_features] (see storage), searched in n_parts parts (rows up to part_end[0], then up to
  * part_end[1], ...; part_end[n_parts - 1] == n_rows), each into its own max-heap of k entries
  * (scikit-learn's heap: a row enters only when strictly closer than the root); the parts' heaps
  * are then pushed, entry by entry in heap order, into one heap. Exactly one of labels ([n_rows] class index < n_outputs: the
@@ -29,7 +37,8 @@ typedef struct {
     int32_t distance_weights;
     int32_t n_parts;
     const int32_t *part_end;
-    const float *train;
+    ec_knn_storage storage;
+    const void *train; /* [n_rows][n_features] of float, uint8_t or int16_t (see storage) */
     const int32_t *labels;
     const float *targets;
 } ec_knn_f32_params;

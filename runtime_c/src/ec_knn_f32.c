@@ -4,19 +4,36 @@
 
 #include "ec_neighbors.h"
 
-static float row_distance(const ec_knn_f32_params *p, const float *x, const float *row)
+/* Distance of x to one stored row; T: the row's element type (every value converts exactly). */
+#define EC_KNN_DISTANCE(T)                                                   \
+    do {                                                                     \
+        const T *row = (const T *)p->train + (size_t)r * (size_t)p->n_features; \
+        if (p->metric == EC_KNN_EUCLIDEAN) {                                 \
+            for (j = 0; j < p->n_features; ++j) {                            \
+                const float d = (float)row[j] - x[j];                        \
+                acc += d * d;                                                \
+            }                                                                \
+        } else {                                                             \
+            for (j = 0; j < p->n_features; ++j) {                            \
+                acc += fabsf((float)row[j] - x[j]);                          \
+            }                                                                \
+        }                                                                    \
+    } while (0)
+
+static float row_distance(const ec_knn_f32_params *p, const float *x, int32_t r)
 {
     float acc = 0.0f;
     int32_t j;
-    if (p->metric == EC_KNN_EUCLIDEAN) {
-        for (j = 0; j < p->n_features; ++j) {
-            const float d = row[j] - x[j];
-            acc += d * d;
-        }
-    } else {
-        for (j = 0; j < p->n_features; ++j) {
-            acc += fabsf(row[j] - x[j]);
-        }
+    switch (p->storage) {
+    case EC_KNN_TRAIN_U8:
+        EC_KNN_DISTANCE(uint8_t);
+        break;
+    case EC_KNN_TRAIN_S16:
+        EC_KNN_DISTANCE(int16_t);
+        break;
+    default:
+        EC_KNN_DISTANCE(float);
+        break;
     }
     return acc;
 }
@@ -94,7 +111,7 @@ static void nearest(const ec_knn_f32_params *p, const float *x, float *heap_valu
         int32_t *hi = heap_ids + (size_t)part * (size_t)k;
         heap_clear(hv, hi, k);
         for (; r < p->part_end[part]; ++r) {
-            heap_push(hv, hi, k, row_distance(p, x, p->train + (size_t)r * (size_t)p->n_features), r);
+            heap_push(hv, hi, k, row_distance(p, x, r), r);
         }
     }
     heap_clear(values, ids, k);

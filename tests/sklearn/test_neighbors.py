@@ -53,6 +53,15 @@ def test_regressor_on_diabetes(weights, metric):
     assert res["predict_max_rel_err"] <= 1e-5
 
 
+@pytest.mark.parametrize("scale,ctype", [(1.0, "uint8_t"), (-3.0, "int16_t"), (0.5, "float")])
+def test_training_rows_stored_in_the_narrowest_exact_type(digits, scale, ctype):
+    """Digits' pixels (0..16) fit in a byte: the table is 4x smaller and the answers unchanged."""
+    X, y, Xt = digits
+    est = KNeighborsClassifier(3, weights="distance").fit(X[:300] * scale, y[:300])
+    art, _ = check_sklearn(est, Xt[:100] * scale)
+    assert f"{ctype} knn" in art.c.files[f"{art.name}_weights.h"]
+
+
 def test_zero_distance_neighbours_take_all_the_weight(digits):
     X, y, _ = digits
     est = KNeighborsClassifier(5, weights="distance").fit(X, y)
