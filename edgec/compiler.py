@@ -101,9 +101,16 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         result = _quantize(g, calib, calib_method, float_ops, verify_each)
         g, islands = result.graph, result.float_islands
         g = _int8_passes(g, verify_each)
-    c = emit_c(g, cname)
+    info = source.api   # an ONNX-ML classifier or regressor: the estimator-style C API too
+    c = emit_c(g, cname, _api_spec(info) if info is not None and quant == "float" else None)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
-                    quant=quant, float_graph=float_graph, float_islands=islands)
+                    quant=quant, float_graph=float_graph, float_islands=islands,
+                    sklearn=info if quant == "float" else None)
+
+
+def _api_spec(info):
+    from edgec.backend.api import ApiSpec
+    return ApiSpec(info.kind, info.methods, info.labels, info.class_names)
 
 
 def _is_integer(g: Graph) -> bool:

@@ -36,6 +36,7 @@ class ImportContext:
         self.nodes: list[Node] = []
         self._counter = 0
         self._named: set[int] = set()   # values already carrying their ONNX tensor name
+        self.strings: dict[str, np.ndarray] = {}   # string initializers (class names), no IR value
 
     # -- reading the ONNX node ---------------------------------------------------------------
     def input(self, node: onnx.NodeProto, i: int) -> Value | None:
