@@ -5,8 +5,9 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
-from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, GradientBoostingRegressor,
-                              RandomForestClassifier, RandomForestRegressor, VotingClassifier)
+from sklearn.ensemble import (BaggingClassifier, ExtraTreesClassifier, GradientBoostingClassifier,
+                              GradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor,
+                              StackingClassifier, StackingRegressor, VotingClassifier, VotingRegressor)
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -62,6 +63,11 @@ SKLEARN_CASES = [
     ("soft_voting", lambda: VotingClassifier([("lr", LogisticRegression(max_iter=1000)),
                                               ("dt", DecisionTreeClassifier(max_depth=3, random_state=0))],
                                              voting="soft", flatten_transform=False), "iris"),
+    ("voting_regressor", lambda: VotingRegressor([("rf", RandomForestRegressor(5, max_depth=4, random_state=0)),
+                                                  ("ridge", Ridge())]), "diabetes"),
+    ("stacking_regressor", lambda: StackingRegressor([("rf", RandomForestRegressor(5, max_depth=4, random_state=0)),
+                                                      ("ridge", Ridge())]), "diabetes"),
+    ("bagging", lambda: BaggingClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=3, random_state=0), "cancer"),
 ]
 
 
@@ -128,6 +134,19 @@ def test_binary_svc_and_svr():
     check_onnx_ml(to_onnx(est, X), X, est)
 
 
+def test_stacked_forest_svc_and_logistic_regression_compile_into_one_model():
+    """The issue's stacked ensemble, through skl2onnx: one C model that matches predict."""
+    pytest.importorskip("edgec.ops.svm")
+    X, y = data("iris")
+    est = StackingClassifier([("rf", RandomForestClassifier(10, max_depth=5, random_state=0)),
+                              ("svc", make_pipeline(StandardScaler(), SVC())),
+                              ("lr", make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))],
+                             final_estimator=LogisticRegression(max_iter=1000)).fit(X, y)
+    art = check_onnx_ml(to_onnx(est, X), X, est, proba_atol=1e-4)
+    ops = {n.op for n in art.graph.nodes}
+    assert {"tree_ensemble", "svm_kernel", "gemm", "arg_max"} <= ops
+
+
 # -- LightGBM / XGBoost through onnxmltools ---------------------------------------------------------
 def _onnxmltools(est, X, convert):
     from onnxmltools.convert.common.data_types import FloatTensorType
@@ -164,3 +183,26 @@ def test_cli_compiles_an_onnx_ml_file(tmp_path):
     assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 0
     header = (tmp_path / "out" / "iris_tree.h").read_text()
     assert "iris_tree_predict_proba" in header
+
+
+def test_cli_verify_compares_zipmap_and_string_labels_with_onnxruntime(tmp_path, capsys):
+    from edgec.cli import main
+    X, y = data("iris")
+    est = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, NAMES[y])
+    path = tmp_path / "iris_names.onnx"
+    path.write_bytes(to_onnx(est, X).SerializeToString())   # string labels and a ZipMap output
+    np.savez(tmp_path / "iris.npz", X=X[::5, None, :])
+    assert main(["verify", str(path), "--data", str(tmp_path / "iris.npz")]) == 0
+    assert "PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dataset", ["cancer", "diabetes"])
+def test_lightgbm_missing_values_follow_its_default_direction(dataset):
+    lgb = pytest.importorskip("lightgbm")
+    onnxmltools = pytest.importorskip("onnxmltools")
+    X, y = data(dataset)
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.15] = np.nan
+    est = (lgb.LGBMRegressor if dataset == "diabetes" else lgb.LGBMClassifier)(n_estimators=20, verbose=-1)
+    est.fit(X, y)
+    check_onnx_ml(_onnxmltools(est, X, onnxmltools.convert_lightgbm), X, est, proba_atol=1e-4)
