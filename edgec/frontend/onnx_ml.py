@@ -1,5 +1,5 @@
-"""ONNX-ML (domain ai.onnx.ml) importers: linear models, preprocessing, ZipMap and the ArgMax /
-ArrayFeatureExtractor glue converters emit. Trees are in `onnx_ml_trees`, SVMs in `onnx_ml_svm`.
+"""ONNX-ML (domain ai.onnx.ml) importers: linear models, preprocessing and ZipMap. Trees are in
+`onnx_ml_trees`, SVMs in `onnx_ml_svm`, the ArgMax / Equal / Less ... glue in `onnx_ml_glue`.
 
 Everything lands on the ops the scikit-learn route uses (gemm, arg_max with class labels,
 sigmoid / softmax, tree_ensemble), so both routes compile to the same C.
@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgec.frontend import onnx_ml_trees  # noqa: F401  (registers its importers)
-from edgec.frontend.onnx_ml_svm import compare
+from edgec.frontend import onnx_ml_svm, onnx_ml_trees  # noqa: F401  (register their importers)
+from edgec.frontend.onnx_ml_glue import compare
 from edgec.frontend.importer import ImportContext, importer
 from edgec.frontend.onnx_ml_common import (ML, argmax_label, binary_scores, class_labels, classifier_outputs,
-                                           float_rows, int32_label_source, labels_of, mark_int32, post_transform)
+                                           float_rows, post_transform)
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
-from edgec.ir.graph import DType
-from edgec.ops.movement import ReshapeAttrs
 from edgec.ops.reduce import ReduceAttrs
 
 
@@ -124,86 +122,3 @@ def _binarizer(ctx: ImportContext, node) -> None:
 def _zipmap(ctx: ImportContext, node) -> None:
     """A list of {class: probability} maps in ONNX; here the probability tensor itself."""
     ctx.alias(node, ctx.input(node, 0))
-
-
-@importer("ArgMax")
-def _argmax(ctx: ImportContext, node) -> None:
-    """Index of the first maximum along the last axis, int32 (ONNX says int64; the Casts and
-    ArrayFeatureExtractor lookups classifiers put after it keep it int32)."""
-    from edgec.ops.select import ArgMaxAttrs
-    x = ctx.input(node, 0)
-    axis = int(ctx.attr(node, "axis", 0))
-    if axis < 0:
-        axis += x.type.rank
-    if axis != x.type.rank - 1:
-        raise ctx.unsupported(node, f"axis {axis} (the last axis is supported)")
-    if ctx.attr(node, "select_last_index", 0):
-        raise ctx.unsupported(node, "select_last_index=1")
-    idx = ctx.emit("arg_max", [x], ArgMaxAttrs(), f"{node.name}_index")[0]
-    if ctx.attr(node, "keepdims", 1):
-        idx = ctx.emit("reshape", [idx], ReshapeAttrs(x.shape[:-1] + (1,)), node.name)[0]
-    mark_int32(ctx, idx, None)
-    ctx.bind(node, [idx])
-
-
-@importer(f"{ML}.ArrayFeatureExtractor")
-def _array_feature_extractor(ctx: ImportContext, node) -> None:
-    """X[..., Y]. Constant Y: a gather of features. Constant X (class labels) indexed by an
-    ArgMax: the arg_max itself, now writing the labels."""
-    from edgec.ops.movement import GatherAttrs
-    y = ctx.input(node, 1)
-    if y.is_const:
-        x = ctx.input(node, 0)
-        idx = tuple(int(i) for i in np.asarray(y.data).reshape(-1))
-        out = ctx.emit("gather", [x], GatherAttrs(x.type.rank - 1, idx, (len(idx),)), node.name)[0]
-        ctx.bind(node, [out])
-        return
-    classes = _constant_table(ctx, node, 0)
-    if classes is None:
-        raise ctx.unsupported(node, "run-time indices into run-time data")
-    scores = _argmax_scores(ctx, y)
-    if scores is None:
-        raise ctx.unsupported(node, "run-time indices that do not come from an ArgMax")
-    label = argmax_label(ctx, scores, np.asarray(classes), f"{node.name}_label")
-    table = np.asarray(classes)
-    shape = (1, y.type.size) if table.ndim == 1 else table.shape[:-1] + (y.type.size,)
-    out = ctx.emit("reshape", [label], ReshapeAttrs(shape), node.name)[0]
-    mark_int32(ctx, out, np.asarray(classes))
-    ctx.bind(node, [out])
-
-
-def _constant_table(ctx: ImportContext, node, i: int):
-    """Constant input i: numeric data, or the strings the loader keeps aside (string tensors
-    have no IR value)."""
-    name = node.input[i]
-    strings = getattr(ctx, "strings", {})
-    if name in strings:
-        return strings[name]
-    v = ctx.values.get(name)
-    return None if v is None or not v.is_const else v.data
-
-
-def _argmax_scores(ctx: ImportContext, idx):
-    """The scores an arg_max index (through reshapes) was computed from, or None."""
-    ok, classes = int32_label_source(ctx, idx)
-    if not ok or classes is not None:
-        return None
-    producers = {id(o): n for n in ctx.nodes for o in n.outputs}
-    v = idx
-    while True:
-        n = producers.get(id(v))
-        if n is None:
-            return None
-        if n.op == "arg_max" and n.attrs.labels is None:
-            return n.inputs[0]
-        if n.op not in ("reshape", "identity", "copy"):
-            return None
-        v = n.inputs[0]
-
-
-def is_int32_index(ctx: ImportContext, v) -> bool:
-    """For Cast: `v` holds labels or indices ONNX types as int64 (kept int32, see above)."""
-    return v.type.dtype == DType.I32 and int32_label_source(ctx, v)[0]
-
-
-__all__ = ["labels_of", "is_int32_index"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgec.errors import UnsupportedOpError
 from edgec.frontend.importer import ImportContext
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
 from edgec.ir.graph import DType, Value
@@ -58,20 +57,14 @@ def labels_of(classes: np.ndarray) -> tuple[int, ...]:
     return sk_labels_of(classes)
 
 
-def _labels(ctx: ImportContext) -> dict[int, np.ndarray | None]:
-    if not hasattr(ctx, "int32_labels"):
-        ctx.int32_labels = {}
-    return ctx.int32_labels
-
-
 def mark_int32(ctx: ImportContext, v: Value, classes: np.ndarray | None) -> None:
     """`v` is int32 where ONNX says int64 (labels of `classes`, or plain indices when None)."""
-    _labels(ctx)[id(v)] = classes
+    ctx.int32_labels[id(v)] = classes
 
 
 def int32_label_source(ctx: ImportContext, v: Value):
     """(True, classes) when `v` is a marked int32 label or index, possibly reshaped; else (False, None)."""
-    labels = _labels(ctx)
+    labels = ctx.int32_labels
     producers = None
     seen = 0
     while seen < 64:
@@ -169,10 +162,3 @@ def api_info(ctx: ImportContext, outputs: list[Value], ml_ops: list[str], n_feat
         return SklearnInfo("regressor", ("predict",), n_features=n_features,
                            estimator=f"onnx:{'+'.join(dict.fromkeys(ml_ops))}")
     return None
-
-
-def check_no_unknown_attrs(ctx: ImportContext, node, known: set[str]) -> None:
-    """An attribute edgec does not implement is an error, not silently ignored."""
-    for a in node.attribute:
-        if a.name not in known:
-            raise UnsupportedOpError(node.op_type, node.name or node.output[0], f"attribute '{a.name}' is not supported")

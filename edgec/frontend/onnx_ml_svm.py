@@ -1,6 +1,5 @@
 """ONNX-ML SVMClassifier / SVMRegressor -> the kernel SVM ops of the scikit-learn route
-(`svm_kernel`, `svm_ovo_decision`, `ovo_vote` in edgec/ops/svm.py), plus the comparisons
-(Less, Greater, ...) skl2onnx's one-vs-rest glue applies to the SVM scores.
+(`svm_kernel`, `svm_ovo_decision`, `ovo_vote` in edgec/ops/svm.py).
 
 onnxruntime's SVMClassifier: kernel values against every support vector, one decision value per
 class pair (i, j) = class i's vectors weighted by coefficient row j-1 + class j's by row i + rho,
@@ -14,7 +13,6 @@ import numpy as np
 from edgec.frontend.importer import ImportContext, importer
 from edgec.frontend.onnx_ml_common import ML, argmax_label, class_labels, classifier_outputs, concat1, float_rows
 from edgec.ops.elementwise import BinaryAttrs, PointwiseAttrs
-from edgec.ops.tree_ensemble import TreeEnsembleAttrs, make_ensemble
 
 _KERNELS = {"LINEAR": "linear", "POLY": "poly", "RBF": "rbf", "SIGMOID": "sigmoid"}
 
@@ -105,56 +103,7 @@ def _svm_regressor(ctx: ImportContext, node) -> None:
                  GemmAttrs(), f"{node.name}_value")[0]
     if ctx.attr(node, "one_class", 0):
         # 1.0 when y > 0 else -1.0: 2 * (y > 0) - 1
+        from edgec.frontend.onnx_ml_glue import compare
         pos = compare(ctx, y, np.zeros(1), "gt", f"{node.name}_pos")
         y = ctx.emit("affine", [pos], PointwiseAttrs(2.0, -1.0), node.name)[0]
     ctx.bind(node, [y])
-
-
-def compare(ctx: ImportContext, x, thresholds: np.ndarray, op: str, name: str):
-    """Float 1.0 / 0.0 per feature of x [1, F] for `x <op> t` (lt, le, gt, ge; NaN gives 0),
-    built as one stump per feature: the float32 `x <= t'` tree test makes every comparison exact."""
-    from edgec.frontend.onnx_ml_trees import below32, round_down32
-    nf = x.shape[-1]
-    t = np.broadcast_to(np.asarray(thresholds, np.float64).reshape(-1), (nf,))
-    thr = below32(t) if op in ("lt", "ge") else round_down32(t)
-    true_left = op in ("lt", "le")
-    feature, threshold, left, right, leaf = [], [], [], [], []
-    for f in range(nf):
-        r = 3 * f
-        feature += [f, -1, -1]
-        threshold += [float(thr[f]), 0.0, 0.0]
-        left += [r + 1, 0, 0]
-        right += [r + 2, 0, 0]
-        leaf += [-1, 2 * f, 2 * f + 1]
-    values = np.zeros((2 * nf, nf), np.float32)
-    values[2 * np.arange(nf) + (0 if true_left else 1), np.arange(nf)] = 1.0
-    # NaN compares false: it goes to the 0 leaf
-    t = make_ensemble(feature, threshold, left, right, [not true_left, False, False] * nf, leaf, values,
-                      [3 * f for f in range(nf)], np.zeros(nf))
-    return ctx.emit("tree_ensemble", [x], TreeEnsembleAttrs(t), name)[0]
-
-
-_COMPARE = {"Less": "lt", "LessOrEqual": "le", "Greater": "gt", "GreaterOrEqual": "ge"}
-_FLIPPED = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
-
-
-@importer(*_COMPARE)
-def _compare(ctx: ImportContext, node) -> None:
-    """A run-time float tensor against a constant. The result is float 0/1 rather than bool:
-    the Cast to float that follows in converters' graphs is then a no-op."""
-    a, b = ctx.input(node, 0), ctx.input(node, 1)
-    op = _COMPARE[node.op_type]
-    if a.is_const and b.is_const:
-        fn = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}[op]
-        ctx.bind(node, [ctx.const(fn(a.data, b.data), node.output[0])])
-        return
-    if a.is_const:
-        a, b, op = b, a, _FLIPPED[op]
-    if b.is_const is False:
-        raise ctx.unsupported(node, "both sides computed at run time (one must be a constant)")
-    if a.type.dtype.value != "float32":
-        raise ctx.unsupported(node, f"{a.type.dtype.value} operands (float is supported)")
-    t = np.asarray(b.data, np.float64)
-    if a.type.rank != 2 or a.shape[0] != 1 or t.size not in (1, a.shape[-1]) or t.ndim > 2:
-        raise ctx.unsupported(node, f"shapes {a.shape} and {t.shape} (a [1, n] tensor against a scalar or [n])")
-    ctx.bind(node, [compare(ctx, a, t.reshape(-1), op, node.name or node.output[0])])

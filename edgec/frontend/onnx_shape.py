@@ -76,7 +76,7 @@ def _cast_to(ctx, node, target: np.dtype) -> None:
 
 
 def _is_int32_index(ctx, x) -> bool:
-    from edgec.frontend.onnx_ml import is_int32_index
+    from edgec.frontend.onnx_ml_glue import is_int32_index
     return is_int32_index(ctx, x)
 
 

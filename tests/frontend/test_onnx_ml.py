@@ -63,6 +63,11 @@ SKLEARN_CASES = [
     ("soft_voting", lambda: VotingClassifier([("lr", LogisticRegression(max_iter=1000)),
                                               ("dt", DecisionTreeClassifier(max_depth=3, random_state=0))],
                                              voting="soft", flatten_transform=False), "iris"),
+    ("hard_voting", lambda: VotingClassifier([("lr", LogisticRegression(max_iter=1000)),
+                                              ("dt", DecisionTreeClassifier(max_depth=3, random_state=0)),
+                                              ("dt2", DecisionTreeClassifier(max_depth=2, random_state=0))],
+                                             voting="hard", weights=np.array([1.0, 2.0, 1.5]),
+                                             flatten_transform=False), "iris"),
     ("voting_regressor", lambda: VotingRegressor([("rf", RandomForestRegressor(5, max_depth=4, random_state=0)),
                                                   ("ridge", Ridge())]), "diabetes"),
     ("stacking_regressor", lambda: StackingRegressor([("rf", RandomForestRegressor(5, max_depth=4, random_state=0)),
@@ -206,3 +211,13 @@ def test_lightgbm_missing_values_follow_its_default_direction(dataset):
     est = (lgb.LGBMRegressor if dataset == "diabetes" else lgb.LGBMClassifier)(n_estimators=20, verbose=-1)
     est.fit(X, y)
     check_onnx_ml(_onnxmltools(est, X, onnxmltools.convert_lightgbm), X, est, proba_atol=1e-4)
+
+
+@pytest.mark.skipif(__import__("shutil").which("clang") is None, reason="clang not installed (make test installs it)")
+def test_generated_c_builds_cleanly_with_clang():
+    from edgec.backend.build import build_shared
+    X, y = data("iris")
+    est = make_pipeline(StandardScaler(), Normalizer(), VotingClassifier(
+        [("lr", LogisticRegression(max_iter=1000)), ("gb", GradientBoostingClassifier(n_estimators=3, random_state=0))],
+        voting="soft", flatten_transform=False)).fit(X, NAMES[y])
+    build_shared(edgec.compile(to_onnx(est, X)).c.files, cc="clang")

@@ -200,3 +200,33 @@ def test_probit_classifier_and_svm_probabilities_are_refused():
                           helper.make_tensor_value_info("p", TensorProto.FLOAT, [None, 2])])
     with pytest.raises(EdgecError, match="prob_a"):
         edgec.compile(m)
+
+
+def test_hard_vote_glue_equal_and_where():
+    """ArgMax -> Equal(index, [0..k-1]) -> Where(1, w) of a hand-built two-member vote."""
+    i = helper.make_tensor
+    nodes = [helper.make_node("Scaler", ["X"], ["s"], domain="ai.onnx.ml", scale=[1.0, -1.0, 0.5], offset=[0.0, 0.0, 0.0]),
+             helper.make_node("ArgMax", ["X"], ["a1"], axis=1), helper.make_node("ArgMax", ["s"], ["a2"], axis=1),
+             helper.make_node("Equal", ["a1", "cls"], ["e1"]), helper.make_node("Equal", ["cls", "a2"], ["e2"]),
+             helper.make_node("Where", ["e1", "one", "w"], ["v1"]), helper.make_node("Where", ["e2", "one", "zero"], ["v2"]),
+             helper.make_node("Sum", ["v1", "v2"], ["votes"]), helper.make_node("ArgMax", ["votes"], ["winner"], axis=1)]
+    g = helper.make_graph(nodes, "vote", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3])],
+                          [helper.make_tensor_value_info("votes", TensorProto.FLOAT, [None, 3]),
+                           helper.make_tensor_value_info("winner", TensorProto.INT64, [None, 1])],
+                          [i("cls", TensorProto.INT64, [1, 3], [0, 1, 2]), i("one", TensorProto.FLOAT, [1, 3], [1.0] * 3),
+                           i("zero", TensorProto.FLOAT, [1, 3], [0.0] * 3), i("w", TensorProto.FLOAT, [1], [-0.5])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 1)])
+    X = np.random.default_rng(1).normal(size=(40, 3)).astype(np.float32)
+    X[0] = [1.0, 1.0, 0.0]   # a tie: the first maximum wins
+    check_onnx_ml(m, X, proba_atol=0)
+    assert "arg_max_one_hot" in {n.op for n in edgec.compile(m).graph.nodes}
+
+
+def test_where_needs_a_comparison_it_knows():
+    nodes = [helper.make_node("Where", ["c", "X", "X"], ["Y"])]
+    g = helper.make_graph(nodes, "w", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2]),
+                                       helper.make_tensor_value_info("c", TensorProto.BOOL, [1, 2])],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(UnsupportedOpError, match="Where"):
+        edgec.compile(m)
