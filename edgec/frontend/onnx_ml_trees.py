@@ -125,13 +125,19 @@ class _Trees:
         def set_test(k: int, f: int, t: float, lo: int, hi: int, nan_lo: bool) -> None:
             feat[k], thr[k], left[k], right[k], miss[k] = f, t, lo, hi, nan_lo
 
+        memo: dict[int, int] = {}   # ONNX node -> its canonical node (shared subtrees stay shared)
+        stack: list[tuple[int, int]] = []
+
+        def ref(i: int) -> int:
+            if i not in memo:
+                memo[i] = new_node()
+                stack.append((i, memo[i]))
+            return memo[i]
+
         for r in self.roots():
-            roots.append(len(feat))
-            stack = [(r, new_node(), 0)]
+            roots.append(ref(r))
             while stack:
-                i, k, depth = stack.pop()
-                if depth > 10_000:
-                    raise UnsupportedOpError(self.op, self.name, "a tree has a cycle")
+                i, k = stack.pop()
                 mode = self.mode[i]
                 if mode == "LEAF":
                     if i not in leaf_rows:
@@ -152,28 +158,42 @@ class _Trees:
                 if mode in ("BRANCH_EQ", "BRANCH_NEQ"):
                     if mode == "BRANCH_NEQ":   # NaN != t is true: NaN always takes `yes`
                         yes, no, tracks = no, yes, False
-                    # x == t: not (x <= below(t)) and (x <= t); the false subtree is built twice
-                    k2, n1, n2, y = new_node(), new_node(), new_node(), new_node()
-                    set_test(k, f, lt, n1, k2, not tracks)
-                    set_test(k2, f, le, y, n2, tracks)
-                    stack += [(no, n1, depth + 1), (no, n2, depth + 1), (yes, y, depth + 1)]
-                    continue
-                lo_, hi_ = new_node(), new_node()
-                if mode == "BRANCH_LEQ":
-                    set_test(k, f, le, lo_, hi_, tracks)
-                    pair = (yes, no)
+                    # x == t: not (x <= below(t)) and (x <= t); both tests share the false subtree
+                    k2 = new_node()
+                    set_test(k, f, lt, ref(no), k2, not tracks)
+                    set_test(k2, f, le, ref(yes), ref(no), tracks)
+                elif mode == "BRANCH_LEQ":
+                    set_test(k, f, le, ref(yes), ref(no), tracks)
                 elif mode == "BRANCH_LT":
-                    set_test(k, f, lt, lo_, hi_, tracks)
-                    pair = (yes, no)
+                    set_test(k, f, lt, ref(yes), ref(no), tracks)
                 elif mode == "BRANCH_GT":     # x > t  ==  not (x <= t)
-                    set_test(k, f, le, lo_, hi_, not tracks)
-                    pair = (no, yes)
+                    set_test(k, f, le, ref(no), ref(yes), not tracks)
                 else:                         # BRANCH_GTE: x >= t  ==  not (x < t)
-                    set_test(k, f, lt, lo_, hi_, not tracks)
-                    pair = (no, yes)
-                stack += [(pair[0], lo_, depth + 1), (pair[1], hi_, depth + 1)]
+                    set_test(k, f, lt, ref(no), ref(yes), not tracks)
+        _check_acyclic(self.op, self.name, feat, left, right, roots)
         values = np.asarray(vals, np.float64).reshape(-1, n_targets)
         return make_ensemble(feat, thr, left, right, miss, leaf, values.astype(np.float32), roots, base)
+
+
+def _check_acyclic(op: str, name: str, feat, left, right, roots) -> None:
+    """Every path from a root ends in a leaf (Kahn's algorithm over the reachable nodes)."""
+    indeg = np.zeros(len(feat), np.int64)
+    for k, f in enumerate(feat):
+        if f >= 0:
+            indeg[left[k]] += 1
+            indeg[right[k]] += 1
+    todo = [r for r in roots if indeg[r] == 0]
+    seen = 0
+    while todo:
+        k = todo.pop()
+        seen += 1
+        if feat[k] >= 0:
+            for c in (left[k], right[k]):
+                indeg[c] -= 1
+                if indeg[c] == 0:
+                    todo.append(c)
+    if seen != len(feat):
+        raise UnsupportedOpError(op, name, "a tree has a cycle")
 
 
 def _list(ctx: ImportContext, node, name: str, default=None):

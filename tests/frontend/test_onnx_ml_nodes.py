@@ -230,3 +230,14 @@ def test_where_needs_a_comparison_it_knows():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     with pytest.raises(UnsupportedOpError, match="Where"):
         edgec.compile(m)
+
+
+def test_a_cycle_in_a_tree_is_a_clear_error():
+    a = {"nodes_treeids": [0, 0, 0], "nodes_nodeids": [0, 1, 2], "nodes_featureids": [0, 0, 0],
+         "nodes_modes": ["BRANCH_LEQ", "BRANCH_LEQ", "LEAF"], "nodes_values": [0.0, 1.0, 0.0],
+         "nodes_truenodeids": [1, 1, 0], "nodes_falsenodeids": [2, 2, 0],
+         "target_treeids": [0], "target_nodeids": [2], "target_ids": [0], "target_weights": [1.0]}
+    node = helper.make_node("TreeEnsembleRegressor", ["X"], ["Y"], domain="ai.onnx.ml", n_targets=1, **a)
+    m = model([node], 1, [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 1])])
+    with pytest.raises(UnsupportedOpError, match="cycle"):
+        edgec.compile(m)
