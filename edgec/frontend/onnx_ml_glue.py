@@ -157,9 +157,12 @@ def _compare(ctx: ImportContext, node) -> None:
 def _equal(ctx: ImportContext, node) -> None:
     """An arg-max index (or class label) against every class: the one-hot of the arg max."""
     a, b = ctx.input(node, 0), ctx.input(node, 1)
+    if a.is_const and b.is_const:   # shape arithmetic: folded
+        ctx.bind(node, [ctx.const(np.equal(a.data, b.data), node.output[0])])
+        return
     if a.is_const:
         a, b = b, a
-    if not b.is_const or a.is_const:
+    if not b.is_const:
         raise ctx.unsupported(node, "only an arg-max index compared with the constant class list is supported")
     ok, classes = int32_label_source(ctx, a)
     scores = _argmax_scores(ctx, a) if ok else None

@@ -241,3 +241,17 @@ def test_a_cycle_in_a_tree_is_a_clear_error():
     m = model([node], 1, [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 1])])
     with pytest.raises(UnsupportedOpError, match="cycle"):
         edgec.compile(m)
+
+
+def test_comparisons_of_constants_fold():
+    i = helper.make_tensor
+    nodes = [helper.make_node("Equal", ["a", "b"], ["e"]), helper.make_node("Less", ["a", "b"], ["l"]),
+             helper.make_node("Where", ["e", "x1", "x2"], ["w1"]), helper.make_node("Where", ["l", "x1", "x2"], ["w2"]),
+             helper.make_node("Add", ["w1", "X"], ["t"]), helper.make_node("Add", ["w2", "t"], ["Y"])]
+    g = helper.make_graph(nodes, "fold", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 3])],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 3])],
+                          [i("a", TensorProto.INT64, [3], [1, 2, 3]), i("b", TensorProto.INT64, [3], [1, 5, 0]),
+                           i("x1", TensorProto.FLOAT, [3], [10, 20, 30]), i("x2", TensorProto.FLOAT, [3], [1, 2, 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    X = np.array([[0.5, -1.0, 2.0]], np.float32)
+    np.testing.assert_array_equal(edgec.compile(m).run({"X": X})["Y"], X + [[11, 22, 6]])
