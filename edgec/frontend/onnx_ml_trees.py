@@ -72,18 +72,32 @@ class _Trees:
         if bad:
             raise UnsupportedOpError(op, name, f"node mode {bad[0]} is not supported "
                                      "(BRANCH_LEQ/LT/GTE/GT/EQ/NEQ and LEAF are)")
-        self.weights: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        self.weights: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (node, target, weight)
 
     def add_weights(self, treeids, nodeids, ids, weights, what: str) -> None:
         if not (len(treeids) == len(nodeids) == len(ids) == len(weights)):
             raise UnsupportedOpError(self.op, self.name, f"the {what}_* attributes differ in length")
-        for t, k, c, w in zip(treeids, nodeids, ids, weights):
-            i = self.nodes.get((int(t), int(k)))
-            if i is None:
-                raise UnsupportedOpError(self.op, self.name, f"a weight names node {k} of tree {t}, which does not exist")
-            if self.mode[i] != "LEAF":
-                raise UnsupportedOpError(self.op, self.name, f"a weight is attached to branch node {k} of tree {t}")
-            self.weights[i][int(c)] += float(w)
+        idx = np.asarray([self.nodes.get((int(t), int(k)), -1) for t, k in zip(treeids, nodeids)], np.int64)
+        for j in np.flatnonzero(idx < 0)[:1]:
+            raise UnsupportedOpError(self.op, self.name, f"a weight names node {nodeids[j]} of tree {treeids[j]}, "
+                                     "which does not exist")
+        for j in [j for j, i in enumerate(idx) if self.mode[i] != "LEAF"][:1]:
+            raise UnsupportedOpError(self.op, self.name, f"a weight is attached to branch node {nodeids[j]} "
+                                     f"of tree {treeids[j]}")
+        self.weights.append((idx, np.asarray(ids, np.int64).reshape(-1), np.asarray(weights, np.float64).reshape(-1)))
+
+    def _leaf_values(self, leaf_rows: dict[int, int], n_targets: int) -> np.ndarray:
+        """[leaves, targets]: each reached leaf's weights summed per target (float64)."""
+        rows = np.full(len(self.mode), -1, np.int64)
+        rows[list(leaf_rows)] = list(leaf_rows.values())
+        values = np.zeros((len(leaf_rows), n_targets), np.float64)
+        for idx, target, w in self.weights:
+            bad = (target < 0) | (target >= n_targets)
+            if bad.any():
+                raise UnsupportedOpError(self.op, self.name, f"weight for target/class {target[bad][0]} of {n_targets}")
+            r = rows[idx]
+            np.add.at(values, (r[r >= 0], target[r >= 0]), w[r >= 0])
+        return values
 
     def roots(self) -> list[int]:
         """The root node of each tree (the node no other node of its tree points at)."""
@@ -106,7 +120,7 @@ class _Trees:
 
     def ensemble(self, n_targets: int, base: np.ndarray):
         """Canonical flat arrays (one float32 `x <= t` test per internal node)."""
-        feat, thr, left, right, miss, leaf, vals, roots = [], [], [], [], [], [], [], []
+        feat, thr, left, right, miss, leaf, roots = [], [], [], [], [], [], []
         leaf_rows: dict[int, int] = {}
         le_thr, lt_thr = round_down32(self.value), below32(self.value)   # x <= t and x < t as x <= t'
 
@@ -140,14 +154,7 @@ class _Trees:
                 i, k = stack.pop()
                 mode = self.mode[i]
                 if mode == "LEAF":
-                    if i not in leaf_rows:
-                        row = np.zeros(n_targets, np.float64)
-                        for c, w in self.weights.get(i, {}).items():
-                            if not 0 <= c < n_targets:
-                                raise UnsupportedOpError(self.op, self.name, f"weight for target/class {c} of {n_targets}")
-                            row[c] += w
-                        leaf_rows[i] = len(vals)
-                        vals.append(row)
+                    leaf_rows.setdefault(i, len(leaf_rows))
                     leaf[k] = leaf_rows[i]
                     continue
                 f, tracks = int(self.feature[i]), bool(self.missing_true[i])
@@ -171,7 +178,7 @@ class _Trees:
                 else:                         # BRANCH_GTE: x >= t  ==  not (x < t)
                     set_test(k, f, lt, ref(no), ref(yes), not tracks)
         _check_acyclic(self.op, self.name, feat, left, right, roots)
-        values = np.asarray(vals, np.float64).reshape(-1, n_targets)
+        values = self._leaf_values(leaf_rows, n_targets)
         return make_ensemble(feat, thr, left, right, miss, leaf, values.astype(np.float32), roots, base)
 
 
