@@ -4,7 +4,9 @@
 onnxruntime's SVMClassifier: kernel values against every support vector, one decision value per
 class pair (i, j) = class i's vectors weighted by coefficient row j-1 + class j's by row i + rho,
 a vote for i when it is > 0 else for j, the label of the first class with most votes. The ops
-compute exactly that (in float32 where onnxruntime accumulates the pair sums in double).
+compute exactly that (in float32 where onnxruntime accumulates the pair sums in double). With
+prob_a / prob_b (SVC(probability=True)) the scores are `svm_pair_proba`: Platt sigmoids per pair
+and libsvm's pairwise coupling, which onnxruntime and scikit-learn both compute.
 """
 from __future__ import annotations
 
@@ -48,19 +50,22 @@ def _svm_classifier(ctx: ImportContext, node) -> None:
     x = float_rows(ctx, node, ctx.input(node, 0))
     classes = class_labels(ctx, node)
     c = len(classes)
-    if ctx.attr(node, "prob_a"):
-        raise ctx.unsupported(node, "probability estimates (prob_a / prob_b, Platt scaling) are not supported")
     per_class = [int(v) for v in ctx.attr(node, "vectors_per_class", []) or []]
     if not per_class:
         raise ctx.unsupported(node, "the linear mode (no vectors_per_class) is not supported")
     if len(per_class) != c or c < 2:
         raise ctx.unsupported(node, f"vectors_per_class has {len(per_class)} entries for {c} classes")
+    pairs = c * (c - 1) // 2
+    transform = ctx.attr(node, "post_transform", "NONE")
+    prob_a, prob_b = ctx.attr(node, "prob_a", []) or [], ctx.attr(node, "prob_b", []) or []
+    if (prob_a or prob_b) and (len(prob_a) != pairs or len(prob_b) != pairs or transform != "NONE"):
+        raise ctx.unsupported(node, f"{len(prob_a)} prob_a / {len(prob_b)} prob_b for {pairs} class pairs "
+                              f"with post_transform {transform} (one each per pair and NONE are supported)")
     svm = _svm_ops(ctx, node)
     n = sum(per_class)
     k = _kernel(ctx, node, x, n)
     coef = np.asarray(ctx.attr(node, "coefficients", []), np.float32)
     rho = np.asarray(ctx.attr(node, "rho", []), np.float32)
-    pairs = c * (c - 1) // 2
     if coef.size != (c - 1) * n or rho.size != pairs:
         raise ctx.unsupported(node, f"{coef.size} coefficients / {rho.size} rho for {c} classes and {n} vectors")
     dec = ctx.emit("svm_ovo_decision", [k, ctx.const(coef.reshape(c - 1, n), f"{node.name}_coef"),
@@ -68,7 +73,13 @@ def _svm_classifier(ctx: ImportContext, node) -> None:
                    f"{node.name}_ovo")[0]
     votes = ctx.emit("ovo_vote", [dec], svm.OvoVoteAttrs(c), f"{node.name}_votes")[0]
     label = argmax_label(ctx, votes, classes, f"{node.name}_label")
-    transform = ctx.attr(node, "post_transform", "NONE")
+    if prob_a or prob_b:   # Platt sigmoids per pair + libsvm's pairwise coupling, as onnxruntime
+        if not hasattr(svm, "SvmPairProbaAttrs"):
+            raise ctx.unsupported(node, "probability estimates (prob_a / prob_b) need the svm_pair_proba op")
+        attrs = svm.SvmPairProbaAttrs(c, tuple(float(v) for v in prob_a), tuple(float(v) for v in prob_b))
+        proba = ctx.emit("svm_pair_proba", [dec], attrs, f"{node.name}_proba")[0]
+        classifier_outputs(ctx, node, label, proba, classes)
+        return
     if c == 2:   # onnxruntime writes [-s, s] (NONE) or [1 - s, s] (any transform, not applied)
         if transform == "NONE":
             first = ctx.emit("neg", [dec], PointwiseAttrs(), f"{node.name}_neg")[0]

@@ -152,6 +152,19 @@ def test_stacked_forest_svc_and_logistic_regression_compile_into_one_model():
     assert {"tree_ensemble", "svm_kernel", "gemm", "arg_max"} <= ops
 
 
+def test_svc_probabilities_platt_and_pairwise_coupling():
+    svm = pytest.importorskip("edgec.ops.svm")
+    if not hasattr(svm, "SvmPairProbaAttrs"):
+        pytest.skip("svm_pair_proba op not merged yet")
+    X, y = data("iris")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # probability=True is deprecated in scikit-learn 1.9
+        est = make_pipeline(StandardScaler(), SVC(probability=True, random_state=0)).fit(X, y)
+    art = check_onnx_ml(to_onnx(est, X), X, est, proba_atol=1e-4)
+    got = art.run_rows(X)[art.graph.outputs[1].name]
+    np.testing.assert_allclose(got, est.predict_proba(X), atol=1e-5)
+
+
 # -- LightGBM / XGBoost through onnxmltools ---------------------------------------------------------
 def _onnxmltools(est, X, convert):
     from onnxmltools.convert.common.data_types import FloatTensorType

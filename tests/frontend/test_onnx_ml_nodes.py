@@ -190,12 +190,12 @@ def test_unsupported_tree_attributes_are_clear_errors(overrides, message):
         edgec.compile(m)
 
 
-def test_probit_classifier_and_svm_probabilities_are_refused():
+def test_probit_classifier_and_malformed_svm_probabilities_are_refused():
     with pytest.raises(UnsupportedOpError, match="PROBIT"):
         edgec.compile(_classifier([0.2, 0.7, 0.1, 0.3], [0], [0, 1], "PROBIT"))
     node = helper.make_node("SVMClassifier", ["X"], ["label", "p"], domain="ai.onnx.ml", classlabels_ints=[0, 1],
                             coefficients=[1.0, -1.0], support_vectors=[0.0, 1.0, 1.0, 0.0], vectors_per_class=[1, 1],
-                            rho=[0.0], kernel_type="RBF", kernel_params=[0.5, 0.0, 3.0], prob_a=[1.0], prob_b=[0.0])
+                            rho=[0.0], kernel_type="RBF", kernel_params=[0.5, 0.0, 3.0], prob_a=[1.0, 2.0], prob_b=[0.0])
     m = model([node], 2, [helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
                           helper.make_tensor_value_info("p", TensorProto.FLOAT, [None, 2])])
     with pytest.raises(EdgecError, match="prob_a"):
