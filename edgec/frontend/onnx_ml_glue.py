@@ -14,7 +14,7 @@ import numpy as np
 from edgec.frontend.importer import ImportContext, importer
 from edgec.frontend.onnx_ml_common import ML, argmax_label, int32_label_source, mark_int32
 from edgec.ir.graph import DType
-from edgec.ops import one_hot  # noqa: F401  (registers arg_max_one_hot)
+from edgec.ops import vote  # noqa: F401  (registers arg_max_one_hot)
 from edgec.ops.elementwise import BinaryAttrs
 from edgec.ops.movement import ReshapeAttrs
 from edgec.ops.tree_ensemble import TreeEnsembleAttrs, make_ensemble

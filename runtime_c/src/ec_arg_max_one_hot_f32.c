@@ -1,5 +1,5 @@
 /* edgec runtime: one-hot of the first largest score per row. */
-#include "ec_one_hot.h"
+#include "ec_vote.h"
 
 void ec_arg_max_one_hot_f32(const float *x, int32_t outer, int32_t k, float *y)
 {

@@ -1,6 +1,6 @@
 /* edgec runtime: one-hot of the largest score (hard votes of classifiers). */
-#ifndef EC_ONE_HOT_H
-#define EC_ONE_HOT_H
+#ifndef EC_VOTE_H
+#define EC_VOTE_H
 
 #include "ec_types.h"
 
@@ -8,4 +8,4 @@
  * score (numpy's argmax rule), 0.0f elsewhere. */
 void ec_arg_max_one_hot_f32(const float *x, int32_t outer, int32_t k, float *y);
 
-#endif /* EC_ONE_HOT_H */
+#endif /* EC_VOTE_H */
