@@ -22,7 +22,8 @@ from edgec.ops.tree_ensemble import TreeEnsembleAttrs, make_ensemble
 
 _MODES_V5 = {0: "BRANCH_LEQ", 1: "BRANCH_LT", 2: "BRANCH_GTE", 3: "BRANCH_GT", 4: "BRANCH_EQ",
              5: "BRANCH_NEQ", 6: "BRANCH_MEMBER"}
-# how many float32 nodes a tree may grow to when BRANCH_EQ / NEQ subtrees are duplicated
+# how many canonical nodes the trees may grow to when shared subtrees (BRANCH_EQ / NEQ false
+# sides, DAGs) are copied: each BRANCH_EQ in a chain doubles what follows it
 _MAX_NODES = 1 << 20
 
 
@@ -127,7 +128,8 @@ class _Trees:
         def new_node() -> int:
             feat.append(-1), thr.append(0.0), left.append(0), right.append(0), miss.append(False), leaf.append(-1)
             if len(feat) > _MAX_NODES:
-                raise UnsupportedOpError(self.op, self.name, "the trees are too large")
+                raise UnsupportedOpError(self.op, self.name, f"the trees grow past {_MAX_NODES} nodes once the "
+                                         "subtrees BRANCH_EQ / NEQ or shared nodes reach twice are copied")
             return len(feat) - 1
 
         def child(i: int, which: np.ndarray) -> int:
@@ -139,19 +141,23 @@ class _Trees:
         def set_test(k: int, f: int, t: float, lo: int, hi: int, nan_lo: bool) -> None:
             feat[k], thr[k], left[k], right[k], miss[k] = f, t, lo, hi, nan_lo
 
-        memo: dict[int, int] = {}   # ONNX node -> its canonical node (shared subtrees stay shared)
-        stack: list[tuple[int, int]] = []
+        # The C forms walk trees, so a subtree reached twice (a DAG in the ONNX, the false side of
+        # BRANCH_EQ) is copied; a path longer than the node count means a cycle.
+        stack: list[tuple[int, int, int]] = []
+        depth = 0
 
         def ref(i: int) -> int:
-            if i not in memo:
-                memo[i] = new_node()
-                stack.append((i, memo[i]))
-            return memo[i]
+            k = new_node()
+            stack.append((i, k, depth + 1))
+            return k
 
         for r in self.roots():
+            depth = 0
             roots.append(ref(r))
             while stack:
-                i, k = stack.pop()
+                i, k, depth = stack.pop()
+                if depth > len(self.mode):
+                    raise UnsupportedOpError(self.op, self.name, "a tree has a cycle")
                 mode = self.mode[i]
                 if mode == "LEAF":
                     leaf_rows.setdefault(i, len(leaf_rows))
@@ -165,7 +171,7 @@ class _Trees:
                 if mode in ("BRANCH_EQ", "BRANCH_NEQ"):
                     if mode == "BRANCH_NEQ":   # NaN != t is true: NaN always takes `yes`
                         yes, no, tracks = no, yes, False
-                    # x == t: not (x <= below(t)) and (x <= t); both tests share the false subtree
+                    # x == t: not (x <= below(t)) and (x <= t); the false subtree is needed twice
                     k2 = new_node()
                     set_test(k, f, lt, ref(no), k2, not tracks)
                     set_test(k2, f, le, ref(yes), ref(no), tracks)
@@ -177,30 +183,8 @@ class _Trees:
                     set_test(k, f, le, ref(no), ref(yes), not tracks)
                 else:                         # BRANCH_GTE: x >= t  ==  not (x < t)
                     set_test(k, f, lt, ref(no), ref(yes), not tracks)
-        _check_acyclic(self.op, self.name, feat, left, right, roots)
         values = self._leaf_values(leaf_rows, n_targets)
         return make_ensemble(feat, thr, left, right, miss, leaf, values.astype(np.float32), roots, base)
-
-
-def _check_acyclic(op: str, name: str, feat, left, right, roots) -> None:
-    """Every path from a root ends in a leaf (Kahn's algorithm over the reachable nodes)."""
-    indeg = np.zeros(len(feat), np.int64)
-    for k, f in enumerate(feat):
-        if f >= 0:
-            indeg[left[k]] += 1
-            indeg[right[k]] += 1
-    todo = [r for r in roots if indeg[r] == 0]
-    seen = 0
-    while todo:
-        k = todo.pop()
-        seen += 1
-        if feat[k] >= 0:
-            for c in (left[k], right[k]):
-                indeg[c] -= 1
-                if indeg[c] == 0:
-                    todo.append(c)
-    if seen != len(feat):
-        raise UnsupportedOpError(op, name, "a tree has a cycle")
 
 
 def _list(ctx: ImportContext, node, name: str, default=None):

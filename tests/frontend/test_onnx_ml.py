@@ -183,22 +183,19 @@ def test_lightgbm_matches_onnxruntime_and_lightgbm(dataset):
     check_onnx_ml(_onnxmltools(est, X, onnxmltools.convert_lightgbm), X, est, proba_atol=1e-4)
 
 
-def test_lightgbm_categorical_splits_branch_eq_share_their_subtrees():
+def test_lightgbm_categorical_splits_branch_eq():
     """onnxmltools writes LightGBM's categorical splits as BRANCH_EQ chains; each becomes two
-    float32 tests that share the false subtree, so the canonical trees stay the same size."""
+    float32 tests, the false subtree copied under both (the C forms walk trees, not DAGs)."""
     lgb = pytest.importorskip("lightgbm")
     onnxmltools = pytest.importorskip("onnxmltools")
     rng = np.random.default_rng(0)
-    X = np.c_[rng.integers(0, 8, 600), rng.normal(size=600), rng.integers(0, 5, 600)].astype(np.float32)
+    X = np.c_[rng.integers(0, 6, 600), rng.normal(size=600), rng.integers(0, 4, 600)].astype(np.float32)
     y = ((X[:, 0] % 3 == 0) ^ (X[:, 1] > 0.3) ^ (X[:, 2] == 2)).astype(int)
-    est = lgb.LGBMClassifier(n_estimators=20, verbose=-1, min_child_samples=5).fit(X, y, categorical_feature=[0, 2])
+    est = lgb.LGBMClassifier(n_estimators=10, verbose=-1, min_child_samples=5).fit(X, y, categorical_feature=[0, 2])
     m = _onnxmltools(est, X, onnxmltools.convert_lightgbm)
     modes = {s for n in m.graph.node for a in n.attribute if a.name == "nodes_modes" for s in a.strings}
     assert b"BRANCH_EQ" in modes
-    art = check_onnx_ml(m, X, est, proba_atol=1e-4)
-    onnx_nodes = sum(len(a.ints) for n in m.graph.node for a in n.attribute if a.name == "nodes_nodeids")
-    trees = next(n for n in art.graph.nodes if n.op == "tree_ensemble").attrs.trees
-    assert trees.n_nodes < 1.2 * onnx_nodes
+    check_onnx_ml(m, X, est, proba_atol=1e-4)
 
 
 @pytest.mark.parametrize("dataset", ["cancer", "iris"])
