@@ -151,6 +151,48 @@ class _Trees:
             stack.append((i, k, depth + 1))
             return k
 
+        def eq_chain(i: int, k: int) -> bool:
+            """A run of BRANCH_EQ tests on one feature (x == v1 -> T1, else x == v2 -> T2, ...,
+            else F) as a balanced search over the intervals the values cut the line into: F is
+            copied once per value, where test-by-test lowering would copy it 2^values times.
+            False when NaN's target has no interval (then the tests are lowered one by one)."""
+            f, cur, firsts, nan_to = int(self.feature[i]), i, {}, None
+            for _ in range(len(self.mode)):
+                if self.mode[cur] != "BRANCH_EQ" or int(self.feature[cur]) != f:
+                    break
+                firsts.setdefault(float(self.value[cur]), child(cur, self.true_id))   # first test wins
+                if nan_to is None and self.missing_true[cur]:
+                    nan_to = child(cur, self.true_id)
+                cur = child(cur, self.false_id)
+            else:
+                raise UnsupportedOpError(self.op, self.name, "a tree has a cycle")
+            other = cur
+            nan_to = other if nan_to is None else nan_to
+            bounds: list[float] = []
+            regions = [other]                 # regions[j] is (bounds[j-1], bounds[j]]
+            for v in sorted(firsts):
+                for t, target in ((float(below32([v])[0]), firsts[v]), (float(round_down32([v])[0]), other)):
+                    if bounds and t <= bounds[-1]:
+                        regions[-1] = target  # the region before t is empty
+                    elif regions[-1] != target:
+                        bounds.append(t)
+                        regions.append(target)
+            if nan_to not in regions:
+                return False
+
+            def build(lo: int, hi: int, k: int) -> None:
+                if lo == hi:
+                    stack.append((regions[lo], k, depth + 1))
+                    return
+                mid = (lo + hi) // 2
+                a, b = new_node(), new_node()
+                set_test(k, f, bounds[mid], a, b, nan_to in regions[lo:mid + 1])
+                build(lo, mid, a)
+                build(mid + 1, hi, b)
+
+            build(0, len(regions) - 1, k)
+            return True
+
         for r in self.roots():
             depth = 0
             roots.append(ref(r))
@@ -168,6 +210,8 @@ class _Trees:
                 if f < 0:
                     raise UnsupportedOpError(self.op, self.name, f"negative feature id {f}")
                 yes, no = child(i, self.true_id), child(i, self.false_id)
+                if mode == "BRANCH_EQ" and eq_chain(i, k):
+                    continue
                 if mode in ("BRANCH_EQ", "BRANCH_NEQ"):
                     if mode == "BRANCH_NEQ":   # NaN != t is true: NaN always takes `yes`
                         yes, no, tracks = no, yes, False

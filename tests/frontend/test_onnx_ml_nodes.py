@@ -255,3 +255,26 @@ def test_comparisons_of_constants_fold():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     X = np.array([[0.5, -1.0, 2.0]], np.float32)
     np.testing.assert_array_equal(edgec.compile(m).run({"X": X})["Y"], X + [[11, 22, 6]])
+
+
+@pytest.mark.parametrize("nan_node", [None, 3])
+def test_branch_eq_chain_becomes_one_balanced_search(nan_node):
+    """x == 3 -> leaf, else x == 1 -> ..., 8 tests on one feature (a categorical split): one
+    search over the intervals, the final false leaf copied once per value, not 2^8 times."""
+    values = [3.0, 1.0, 7.0, 5.0, 1.0, 2.0, 6.0, 0.5]
+    n = len(values)
+    ids = list(range(2 * n + 1))   # tests 0..n-1, true leaves n..2n-1, final false leaf 2n
+    a = {"nodes_treeids": [0] * len(ids), "nodes_nodeids": ids, "nodes_featureids": [0] * len(ids),
+         "nodes_modes": ["BRANCH_EQ"] * n + ["LEAF"] * (n + 1), "nodes_values": values + [0.0] * (n + 1),
+         "nodes_truenodeids": [n + j for j in range(n)] + [0] * (n + 1),
+         "nodes_falsenodeids": [j + 1 for j in range(n - 1)] + [2 * n] + [0] * (n + 1),
+         "nodes_missing_value_tracks_true": [int(j == nan_node) for j in range(n)] + [0] * (n + 1),
+         "target_treeids": [0] * (n + 1), "target_nodeids": list(range(n, 2 * n + 1)), "target_ids": [0] * (n + 1),
+         "target_weights": [float(j + 1) for j in range(n)] + [100.0]}
+    node = helper.make_node("TreeEnsembleRegressor", ["X"], ["Y"], domain="ai.onnx.ml", n_targets=1, **a)
+    m = model([node], 1, [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 1])])
+    pts = np.asarray(sorted(set(values)) + [-1.0, 4.0, 8.0, 2.5, np.nan], np.float32)
+    X = np.concatenate([pts, np.nextafter(pts, np.float32(np.inf)), np.nextafter(pts, np.float32(-np.inf))])[:, None]
+    art = check_onnx_ml(m, X, proba_atol=0)
+    trees = next(n for n in art.graph.nodes if n.op == "tree_ensemble").attrs.trees
+    assert trees.n_nodes <= 4 * n + 1
