@@ -29,7 +29,7 @@ def check_onnx_ml(model: onnx.ModelProto, X: np.ndarray, est=None, proba_atol: f
     estimator's predict on 100% of rows (regressors: within rtol), float outputs within
     proba_atol of onnxruntime, and C == simulator on a few rows. Returns the artifact."""
     X = np.asarray(X, np.float32)
-    art = edgec.compile(model)
+    art = edgec.compile(model, tree_layout="table")   # (the layout choice is tested elsewhere)
     got = art.run_rows(X)
     want = ort_outputs(model, X)
     info = art.sklearn
