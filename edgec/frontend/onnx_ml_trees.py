@@ -295,7 +295,12 @@ def _tree_classifier(ctx: ImportContext, node) -> None:
     transform = ctx.attr(node, "post_transform", "NONE")
     x = _input(ctx, node)
     used = sorted(set(int(i) for i in ids))
-    if len(classes) == 2 and used == [0]:
+    n = len(classes)
+    cols = 1 if n == 2 and used == [0] else n
+    if _is_averaged_forest(trees, cols, base, transform, weights):
+        _averaged_forest(ctx, node, x, trees, classes, cols)
+        return
+    if cols == 1:
         # onnxruntime's binary case: one score s; class 1 when s > 0.5 (all weights >= 0) or s > 0
         b = 0.0 if base is None or len(base) == 0 else float(base[0])
         if base is not None and len(base) == 2:
@@ -305,7 +310,6 @@ def _tree_classifier(ctx: ImportContext, node) -> None:
         label, proba = binary_scores(ctx, node, s, classes, transform, all_positive=bool(np.all(np.asarray(weights) >= 0)))
         classifier_outputs(ctx, node, label, proba, classes)
         return
-    n = len(classes)
     b = np.zeros(n) if base is None or len(base) == 0 else np.asarray(base, np.float64)
     if len(b) != n:
         raise ctx.unsupported(node, f"{len(b)} base_values for {n} classes")
@@ -313,6 +317,39 @@ def _tree_classifier(ctx: ImportContext, node) -> None:
     from edgec.frontend.onnx_ml_common import argmax_label
     label = argmax_label(ctx, scores, classes, f"{node.name}_label")
     classifier_outputs(ctx, node, label, post_transform(ctx, node, scores, transform), classes)
+
+
+def _is_averaged_forest(trees: _Trees, cols: int, base, transform: str, weights) -> bool:
+    """A random forest / extra trees / bagging as converters write it: every leaf a class
+    distribution divided by the number of trees, no base values, no transform."""
+    if transform != "NONE" or (base is not None and np.any(np.asarray(base) != 0)) or np.any(np.asarray(weights) < 0):
+        return False
+    n_trees = len(trees.order)
+    if n_trees < 2:
+        return False
+    t = trees.ensemble(cols, np.zeros(cols))
+    return bool(np.all(t.leaf_values.astype(np.float64).sum(axis=1) * n_trees <= 1.0 + 1e-5))
+
+
+def _averaged_forest(ctx: ImportContext, node, x, trees: _Trees, classes, cols: int) -> None:
+    """Sums the trees' own distributions (weights x number of trees: 0 and 1 at pure leaves, so
+    votes add up exactly in float32) and divides by the number of trees once, as scikit-learn's
+    predict_proba does; the label is the first largest sum, so exact ties go to the first class
+    as in scikit-learn (the weights pre-divided in float32 would round ties either way)."""
+    from edgec.frontend.onnx_ml_common import argmax_label, concat1
+    n_trees = len(trees.order)
+    for k, (idx, target, w) in enumerate(trees.weights):
+        trees.weights[k] = (idx, target, (np.asarray(w, np.float32).astype(np.float64) * n_trees))
+    sums = ctx.emit("tree_ensemble", [x], TreeEnsembleAttrs(trees.ensemble(cols, np.zeros(cols))),
+                    f"{node.name}_votes")[0]
+    if cols == 1:   # the class-1 share s of n: pair (n - s, s); n - s is exact wherever it matters
+        n = ctx.const(np.full((1, 1), n_trees, np.float32), f"{node.name}_n")
+        rest = ctx.emit("sub", [n, sums], BinaryAttrs(), f"{node.name}_rest")[0]
+        sums = concat1(ctx, [rest, sums], f"{node.name}_pair")
+    label = argmax_label(ctx, sums, classes, f"{node.name}_label")
+    proba = ctx.emit("div", [sums, ctx.const(np.float32(n_trees), f"{node.name}_trees")], BinaryAttrs(),
+                     f"{node.name}_proba")[0]
+    classifier_outputs(ctx, node, label, proba, classes)
 
 
 @importer(f"{ML}.TreeEnsemble")

@@ -41,13 +41,16 @@ def check_onnx_ml(model: onnx.ModelProto, X: np.ndarray, est=None, proba_atol: f
             lbl = g.reshape(-1)
             if info is not None and info.class_names is not None:
                 lbl = classes[lbl]
-            np.testing.assert_array_equal(lbl.astype(w.dtype) if w.dtype.kind != "U" and w.dtype != object else lbl.astype(str),
-                                          w.reshape(-1) if w.dtype.kind in "iuf" else w.reshape(-1).astype(str),
-                                          err_msg=f"label output '{name}' vs onnxruntime")
+            mine, ort_lbl = lbl.astype(str), w.reshape(-1).astype(str)
+            keep = np.ones(len(mine), bool)
             if est is not None:
-                p = np.asarray(est.predict(X) if predict is None else predict(X))
-                assert np.mean(lbl.astype(str) == p.astype(str)) == 1.0, \
-                    f"predict agreement {np.mean(lbl.astype(str) == p.astype(str)):.4f}"
+                p = np.asarray(est.predict(X) if predict is None else predict(X)).astype(str)
+                assert np.mean(mine == p) == 1.0, f"predict agreement {np.mean(mine == p):.4f}"
+                # onnxruntime sums pre-divided forest votes in float32 and can break exact ties
+                # the other way; elsewhere it must agree
+                keep = ort_lbl == p
+                assert keep.mean() >= 0.99, f"onnxruntime itself agrees with predict on {keep.mean():.4f}"
+            np.testing.assert_array_equal(mine[keep], ort_lbl[keep], err_msg=f"label output '{name}' vs onnxruntime")
         else:
             np.testing.assert_allclose(g, w.astype(np.float32).reshape(g.shape), rtol=rtol, atol=proba_atol,
                                        err_msg=f"output '{name}' vs onnxruntime")

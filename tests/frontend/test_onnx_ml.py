@@ -85,6 +85,17 @@ def test_skl2onnx_model_matches_onnxruntime_and_sklearn(name, make, dataset):
     check_onnx_ml(to_onnx(est, X), X, est, proba_atol=1e-4)
 
 
+def test_forest_vote_ties_go_to_the_first_class_as_in_sklearn():
+    """skl2onnx stores each leaf distribution divided by the number of trees; summed in float32
+    those make 10 of 20 votes 0.50000006 or 0.49999997. edgec sums the undivided distributions
+    (exact for pure leaves) and matches predict on held-out rows where onnxruntime does not."""
+    X, y = data("cancer")
+    est = RandomForestClassifier(20, max_depth=8, random_state=0).fit(X[::2], y[::2])
+    art = check_onnx_ml(to_onnx(est, X), X[1::2], est)
+    got = art.run_rows(X[1::2])[art.graph.outputs[1].name]
+    np.testing.assert_allclose(got, est.predict_proba(X[1::2]), atol=1e-6)
+
+
 def test_string_labels_become_indices_with_a_name_table():
     X, y = data("iris")
     est = DecisionTreeClassifier(random_state=0).fit(X, NAMES[y])
@@ -249,3 +260,15 @@ def test_generated_c_builds_cleanly_with_clang():
         [("lr", LogisticRegression(max_iter=1000)), ("gb", GradientBoostingClassifier(n_estimators=3, random_state=0))],
         voting="soft", flatten_transform=False)).fit(X, NAMES[y])
     build_shared(edgec.compile(to_onnx(est, X)).c.files, cc="clang")
+
+
+@pytest.mark.parametrize("quant,minimum", [("int16", 0.995), ("int8", 0.99)])
+def test_onnx_ml_trees_in_the_integer_modes(quant, minimum):
+    """An ONNX-ML classifier goes through the classical models' int16 / int8 modes (sample= the
+    calibration rows) and keeps the estimator-style API; agreement on held-out rows."""
+    X, y = data("cancer")
+    est = GradientBoostingClassifier(n_estimators=20, random_state=0).fit(X[::2], y[::2])
+    art = edgec.compile(to_onnx(est, X), quant=quant, sample=X[::2], tree_layout="table")
+    assert art.quant == quant and art.sklearn.kind == "classifier"
+    got = art.run_rows(X[1::2])[art.graph.outputs[0].name].reshape(-1)
+    assert np.mean(got == est.predict(X[1::2])) >= minimum
