@@ -84,7 +84,7 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         calib_method: observer name (see edgec.quant.observers.OBSERVERS).
         float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
             instead of failing.
-        sample: for a scikit-learn estimator: representative feature rows X [n, features]
+        sample: for a scikit-learn estimator or an ONNX-ML model: representative feature rows X [n, features]
             (calibration data of the int16/int8 modes), an array or an .npz path (array 'X').
         trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
         tree_layout: C form of tree ensembles: "auto" (the smaller by measured object size),
@@ -102,6 +102,9 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
+    if source.api is not None and quant != "float":   # an ONNX-ML estimator: the classical int modes
+        return _compile_estimator(source, source.api, cname, quant, sample,
+                                  verify_each, tree_layout, str(model) if isinstance(model, (str, Path)) else None)
     if quant == "int16":
         raise EdgecError("--quant int16 is for scikit-learn models; neural networks compile to float or int8")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
@@ -112,9 +115,17 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         result = _quantize(g, calib, calib_method, float_ops, verify_each)
         g, islands = result.graph, result.float_islands
         g = _int8_passes(g, verify_each)
-    c = emit_c(set_tree_layout(g, tree_layout), cname)
+    info = source.api   # an ONNX-ML classifier or regressor: the estimator-style C API too
+    c = emit_c(set_tree_layout(g, tree_layout), cname,
+               _api_spec(info) if info is not None and quant == "float" else None)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
-                    quant=quant, float_graph=float_graph, float_islands=islands)
+                    quant=quant, float_graph=float_graph, float_islands=islands,
+                    sklearn=info if quant == "float" else None)
+
+
+def _api_spec(info):
+    from edgec.backend.api import ApiSpec
+    return ApiSpec(info.kind, info.methods, info.labels, info.class_names)
 
 
 def set_tree_layout(g: Graph, layout: str) -> Graph:
@@ -153,10 +164,17 @@ def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -
 def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool,
                      tree_layout: str = "auto") -> Artifact:
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
-    from edgec.backend.api import ApiSpec
     from edgec.frontend.sklearn import import_sklearn
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
+    return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None)
+
+
+def _compile_estimator(source: Graph, info: Any, cname: str, quant: str, sample: Any, verify_each: bool,
+                       tree_layout: str, model_path: str | None) -> Artifact:
+    """An estimator's graph (scikit-learn or ONNX-ML) -> C with the estimator-style API, in
+    float or the int16/int8 modes of classical models (sample: their calibration rows)."""
+    from edgec.backend.api import ApiSpec
     g = optimise(source, verify_each, "float")
     float_graph, islands = g, []
     if quant != "float":
@@ -169,7 +187,7 @@ def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify
         if verify_each:
             verify(g, "integerize")
     c = emit_c(set_tree_layout(g, tree_layout), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
-    return Artifact(cname, source, g, c, None, quant=quant, float_graph=float_graph, float_islands=islands,
+    return Artifact(cname, source, g, c, model_path, quant=quant, float_graph=float_graph, float_islands=islands,
                     sklearn=info)
 
 

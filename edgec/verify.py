@@ -37,8 +37,20 @@ def _run_all(art: Artifact, ref: OnnxReference, batches: dict[str, np.ndarray], 
         r = ref.run(feed)
         for k in names:
             got[k].append(out[k])
-            want[k].append(r[k])
+            want[k].append(_as_c_output(art, r[k]))
     return {k: np.stack(v) for k, v in got.items()}, {k: np.stack(v) for k, v in want.items()}, bit_exact, c_seconds
+
+
+def _as_c_output(art: Artifact, ref: Any) -> np.ndarray:
+    """An ONNX-ML reference output in the C's form: ZipMap's [{class: p}] -> [p...], string
+    labels -> the class indices the C returns."""
+    if isinstance(ref, np.ndarray) and ref.dtype == object and ref.size and isinstance(ref.flat[0], dict):
+        return np.asarray([list(d.values()) for d in ref.reshape(-1)], np.float32)
+    names = getattr(art.sklearn, "class_names", None)
+    if names is not None and isinstance(ref, np.ndarray) and ref.dtype.kind in "OU":
+        index = {n: i for i, n in enumerate(names)}
+        return np.asarray([index.get(str(s), -1) for s in ref.reshape(-1)], np.int32).reshape(ref.shape)
+    return ref
 
 
 def verify_artifact(art: Artifact, reference_model: Any, batches: dict[str, np.ndarray],

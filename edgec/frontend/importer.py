@@ -36,6 +36,9 @@ class ImportContext:
         self.nodes: list[Node] = []
         self._counter = 0
         self._named: set[int] = set()   # values already carrying their ONNX tensor name
+        self.strings: dict[str, np.ndarray] = {}   # string initializers (class names), no IR value
+        self.int32_labels: dict[int, Any] = {}      # id(value) -> classes, for int32 class labels (onnx_ml)
+        self.float_bools: set[int] = set()          # id(value) of 0/1 floats standing for ONNX bools (onnx_ml)
 
     # -- reading the ONNX node ---------------------------------------------------------------
     def input(self, node: onnx.NodeProto, i: int) -> Value | None:

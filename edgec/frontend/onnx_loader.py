@@ -16,6 +16,7 @@ from onnx import numpy_helper
 from edgec.errors import ModelLoadError, ShapeError, UnsupportedOpError
 from edgec.frontend.importer import IMPORTERS, ImportContext
 from edgec.frontend import onnx_ops  # noqa: F401  (fills IMPORTERS)
+from edgec.frontend.onnx_ml_common import ML, api_info
 from edgec.ir.graph import DType, Graph, TensorType, Value
 
 MIN_OPSET = 13
@@ -74,15 +75,19 @@ def _elem_dtype(elem: int, name: str) -> DType:
     raise UnsupportedOpError("graph input", name, f"element type {onnx.TensorProto.DataType.Name(elem)}")
 
 
-def _input_shape(vi: onnx.ValueInfoProto, overrides: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+def _input_shape(vi: onnx.ValueInfoProto, overrides: dict[str, tuple[int, ...]],
+                 one_row: bool = False) -> tuple[int, ...]:
+    """one_row: a symbolic first dim is 1 (ONNX-ML models take [rows, features]; edgec runs one)."""
     if vi.name in overrides:
         return tuple(overrides[vi.name])
     if not vi.type.tensor_type.HasField("shape"):
         raise ShapeError(f"input '{vi.name}' has no shape; give it with --input-shape {vi.name}=1x3x32x32")
     dims = []
-    for d in vi.type.tensor_type.shape.dim:
+    for k, d in enumerate(vi.type.tensor_type.shape.dim):
         if d.HasField("dim_value") and d.dim_value > 0:
             dims.append(d.dim_value)
+        elif one_row and k == 0:
+            dims.append(1)
         else:
             sym = d.dim_param or "?"
             raise ShapeError(f"input '{vi.name}' has symbolic dim '{sym}'; fix it with "
@@ -97,7 +102,11 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
     model = normalise(model)
     ctx = ImportContext(default_opset(model))
     g = model.graph
+    ml_ops = [n.op_type for n in g.node if n.domain == ML]
     for t in g.initializer:
+        if t.data_type == onnx.TensorProto.STRING:   # class names: read by the ONNX-ML importers
+            ctx.strings[t.name] = numpy_helper.to_array(t).astype(str)
+            continue
         try:
             ctx.values[t.name] = ctx.const(numpy_helper.to_array(t), t.name)
         except (TypeError, ValueError) as e:
@@ -113,7 +122,7 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
     for vi in g.input:
         if vi.name in ctx.values:
             continue
-        v = Value(vi.name, TensorType(_input_shape(vi, overrides), _elem_dtype(vi.type.tensor_type.elem_type, vi.name)))
+        v = Value(vi.name, TensorType(_input_shape(vi, overrides, bool(ml_ops)), _elem_dtype(vi.type.tensor_type.elem_type, vi.name)))
         ctx.values[vi.name] = v
         ctx.mark_named(v)
         inputs.append(v)
@@ -126,9 +135,10 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
         if fn is None:
             raise UnsupportedOpError(node.op_type, node.name or node.output[0], "", sorted(IMPORTERS))
         for i in node.input:
-            if i and i not in ctx.values:
+            if i and i not in ctx.values and i not in ctx.strings:
                 raise ModelLoadError(f"node '{node.name}': input '{i}' is not defined before use")
         fn(ctx, node)
+    raw = [ctx.values[o.name] for o in g.output]
     outputs = []
     for o in g.output:
         v = ctx.values[o.name]
@@ -136,7 +146,10 @@ def import_onnx(model: onnx.ModelProto, input_shapes: dict[str, tuple[int, ...]]
             v = ctx.emit("identity", [v], None, o.name)[0] if not v.is_const else ctx.const(v.data, o.name)
             v.name = o.name
         outputs.append(v)
-    return Graph(name, inputs, outputs, ctx.nodes)
+    graph = Graph(name, inputs, outputs, ctx.nodes)
+    if ml_ops and len(inputs) == 1:
+        graph.api = api_info(ctx, raw, ml_ops, inputs[0].type.size)
+    return graph
 
 
 def load_onnx(path: str, input_shapes: dict[str, tuple[int, ...]] | None = None) -> Graph:

@@ -69,8 +69,15 @@ def _cast_to(ctx, node, target: np.dtype) -> None:
         ctx.bind(node, [ctx.const(data.astype(dtype.np), node.output[0])])
     elif dtype == x.type.dtype:
         ctx.bind(node, ctx.emit("identity", [x], NoAttrs(), node.name))
+    elif target.kind in "iuf" and _is_int32_index(ctx, x):   # class labels stay int32 (onnx_ml)
+        ctx.bind(node, ctx.emit("identity", [x], NoAttrs(), node.name))
     else:
         raise ctx.unsupported(node, f"run-time cast from {x.type.dtype.value} to {target}")
+
+
+def _is_int32_index(ctx, x) -> bool:
+    from edgec.frontend.onnx_ml_glue import is_int32_index
+    return is_int32_index(ctx, x)
 
 
 @importer("Cast")

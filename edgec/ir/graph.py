@@ -135,6 +135,7 @@ class Graph:
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.nodes = list(nodes)
+        self.api: Any = None   # SklearnInfo when a front end knows the model's estimator-style API
 
     def copy(self) -> "Graph":
         """A new graph sharing values and constant data; nodes are shallow-copied so passes may edit."""
