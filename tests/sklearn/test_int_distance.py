@@ -1,0 +1,99 @@
+"""Integer distances of the int16/int8 modes (sq_distance_q): the C kernel against the simulator
+at the edges, and the distance models reading only the quantized features."""
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_wine
+from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import NearestCentroid
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import edgec
+from edgec.backend.build import CompiledModel, build_shared
+from edgec.backend.c import emit_c
+from edgec.ir.graph import DType, Graph, Node, TensorType, Value
+from edgec.ops.distance_q import SqDistanceQAttrs, sq_distance_q_ref
+from edgec.testing import check_sklearn
+
+
+def _run_c(attrs, q, dt):
+    x = Value("x", TensorType(q.shape, dt))
+    y = Value("y", TensorType((q.shape[0], attrs.centers.shape[0]), DType.I32))
+    c = emit_c(Graph("g", [x], [y], [Node("sq_distance_q", [x], [y], attrs, "n")]), f"sqd{attrs.bits}{attrs.kind}")
+    return CompiledModel(c.signature(), build_shared(c.files)).run({"x": q})["y"]
+
+
+@pytest.mark.parametrize("kind", ["sq", "abs"])
+@pytest.mark.parametrize("bits", [16, 8])
+def test_c_matches_ref_floor_and_saturation(kind, bits):
+    dt, npt = (DType.I16, np.int16) if bits == 16 else (DType.I8, np.int8)
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    centers = np.array([[lo + 1, hi, 0], [hi, lo + 1, 5], [3, -4, 1 << 20]], np.int32)   # a centre off the grid
+    weight = np.array([[1 << 20, 7, 1], [3, 1 << 21, 1], [1, 1, 1 << 10]], np.int32)     # per centre
+    bias = np.array([-(1 << 40), 123, -5], np.int64)
+    q = np.array([[lo, hi, lo + 1], [0, 0, 0], [hi, lo + 1, -1], [1, -1, 2]], npt)
+    for sign in (1, -1):
+        for shift in (0, 3, 17):
+            a = SqDistanceQAttrs(kind, centers, weight, bias, sign, shift, bits, 1.0)
+            want = sq_distance_q_ref(a, q)
+            np.testing.assert_array_equal(_run_c(a, q, dt), want)
+    a = SqDistanceQAttrs(kind, centers, weight, bias, -1, 0, bits, 1.0)
+    assert (sq_distance_q_ref(a, q) == -(1 << 31)).any()                                  # saturated, not wrapped
+    one = SqDistanceQAttrs(kind, centers, weight[:1], np.zeros(3, np.int64), 1, 2, bits, 1.0)   # shared weights
+    np.testing.assert_array_equal(_run_c(one, q, dt), sq_distance_q_ref(one, q))
+
+
+def _split(load, standardise=False):
+    X, y = load(return_X_y=True)
+    Xtr, Xte, ytr, _ = train_test_split(X, y, random_state=0)
+    if standardise:
+        sc = StandardScaler().fit(Xtr)
+        Xtr, Xte = sc.transform(Xtr), sc.transform(Xte)
+    return Xtr, Xte, ytr
+
+
+def _label_from_integers(art):
+    prod = art.graph.producers()
+    for n in art.graph.nodes:
+        if n.op == "arg_max":
+            src = prod[n.inputs[0]]
+            assert n.inputs[0].type.dtype == DType.I32 and src.op == "sq_distance_q"
+            assert prod[src.inputs[0]].op == "feature_quantize"
+            return
+    raise AssertionError("no arg_max")
+
+
+@pytest.mark.parametrize("quant", ["int16", "int8"])
+@pytest.mark.parametrize("est", [NearestCentroid(), NearestCentroid(metric="manhattan"),
+                                 NearestCentroid(priors="empirical"), GaussianNB()], ids=repr)
+def test_centroid_and_bayes_labels_are_integer(est, quant):
+    Xtr, Xte, ytr = _split(load_digits)
+    est.fit(Xtr, ytr)
+    art, res = check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.995 if quant == "int16" else 0.99)
+    _label_from_integers(art)
+    assert {s.split()[0] for s in art.float_islands} <= {"softmax", "slice", "sub"}
+
+
+def test_gaussian_nb_near_constant_features():
+    # digits: pixels constant within a class get var ~ var_smoothing: 1/var spans ~9 decades
+    Xtr, Xte, ytr = _split(load_digits)
+    est = GaussianNB().fit(Xtr, ytr)
+    w = next(n.attrs.weight for n in edgec.compile(est, quant="int16", sample=Xtr).graph.nodes
+             if n.op == "sq_distance_q")
+    assert w.shape[0] == 10 and np.median(w[w > 0]) >= 1 << 11
+
+
+@pytest.mark.parametrize("quant", ["int16", "int8"])
+def test_rbf_svc_distances_are_integer(quant):
+    Xtr, Xte, ytr = _split(load_wine, standardise=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = SVC(probability=True, random_state=0).fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.995 if quant == "int16" else 0.99)
+    ops = [n.op for n in art.graph.nodes]
+    assert "sq_distance_q" in ops and "svm_kernel" not in ops
+    readers = [n.op for n in art.graph.nodes if art.graph.inputs[0] in n.inputs]
+    assert readers == ["feature_quantize"]
