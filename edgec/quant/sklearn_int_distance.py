@@ -15,8 +15,8 @@ reads the scores (no float). The rbf kernel keeps exp and the dual sums in float
 after an integer distance): the one-vs-one decision values are differences of sums of kernel
 values spanning many orders of magnitude, and a fixed-point exp with dual sums would need its own
 accuracy study; the distance, the part that grows with the feature count, is integer.
-Anything else (poly/sigmoid kernels, the double-precision SVM paths, a zero affine factor) stays a
-float island.
+Anything else (poly/sigmoid kernels, svm_ovo_dual: the double-precision path of ill-conditioned
+SVCs, a zero affine factor) stays a float island reading X.
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def integer_distances(g: Graph, x: Value, xq: Value, scale: np.ndarray, zp: np.n
     for n in consumers.get(x, []):
         chain, end, aff = _affine_chain(g, n, x, consumers)
         if end is not None:
-            if end.op == "svm_kernel" and end.attrs.kind == "rbf" and end.inputs[1].is_const:
-                new = _rbf_kernel(end, aff, xq, scale, zp, bits, codes)
+            if end.op in ("svm_kernel", "svm_dual_sum"):
+                new = _svm_node(end, aff, xq, scale, zp, bits, codes)
                 if new is not None:
                     out[id(end)] = new
             continue
@@ -215,7 +215,21 @@ def _class_scores(last: Node, aff, centers, kind, u, alpha, beta, xq, scale, zp,
                     {"int_scores": scores})]
 
 
-def _rbf_kernel(n: Node, aff, xq, scale, zp, bits, codes) -> list[Node] | None:
+def _kernel_nodes(n: Node, kernel, aff, xq, scale, zp, bits, codes) -> tuple[list[Node], Value] | None:
+    """Nodes computing the float kernel values K [N, S] of `n` (reading x, support vectors input 1)
+    from the quantized features: rbf through integer distances. poly and sigmoid stay float: an
+    integer dot product (linear_q with the support vectors as weights, one scale for all) loses
+    too much where standardised features have outliers (22% agreement on digits in int8), and the
+    cube of poly amplifies it."""
+    out_shape = (n.inputs[0].shape[0], n.inputs[1].shape[0])
+    k = Value(f"{n.name}_kernel", TensorType(out_shape, DType.F32))
+    if kernel.kind != "rbf":
+        return None
+    nodes = _rbf_kernel(n, kernel, aff, xq, scale, zp, bits, codes, k)
+    return (nodes, k) if nodes is not None else None
+
+
+def _rbf_kernel(n: Node, kernel, aff, xq, scale, zp, bits, codes, out: Value) -> list[Node] | None:
     """K = exp(-gamma D) with D the integer squared distance to each support vector."""
     sv = np.asarray(n.inputs[1].data, np.float64)
     grid = _grid(aff, sv, scale, zp, bits, "sq")
@@ -226,7 +240,7 @@ def _rbf_kernel(n: Node, aff, xq, scale, zp, bits, codes) -> list[Node] | None:
     if wq is None:
         return None
     w, s_w = wq
-    gamma = float(n.attrs.gamma)
+    gamma = float(kernel.gamma)
     probe = SqDistanceQAttrs("sq", cq, w, np.zeros(sv.shape[0], np.int64), 1, 0, bits, s_w)
     acc = distance_acc(probe, codes)
     limit = 4.0 * float(acc.max(initial=1))
@@ -234,9 +248,33 @@ def _rbf_kernel(n: Node, aff, xq, scale, zp, bits, codes) -> list[Node] | None:
         limit = min(limit, _EXP_CUTOFF / (gamma * s_w))
     shift = _shift_for(limit)
     attrs = SqDistanceQAttrs("sq", cq, w, probe.bias, 1, shift, bits, s_w * 2.0 ** shift)
-    out = n.outputs[0]
     dist = Value(f"{n.name}_dist", TensorType(out.shape, DType.I32))
     arg = Value(f"{n.name}_exponent", TensorType(out.shape, DType.F32))
     return [Node("sq_distance_q", [xq], [dist], attrs, f"{n.name}_q"),
             Node("scale_s32", [dist], [arg], ScaleAttrs(float(-gamma * attrs.scale)), f"{n.name}_exponent"),
             Node("exp", [arg], [out], PointwiseAttrs(), f"{n.name}_exp")]
+
+
+def _svm_node(n: Node, aff, xq, scale, zp, bits, codes) -> list[Node] | None:
+    """svm_kernel -> its K from the integer features; svm_dual_sum (kernel and sum in double on
+    the float X) -> K the same way, then the dual sum as a float32 gemm (the int modes' regressors
+    are approximate anyway). svm_ovo_dual stays a float island: the float mode chose it because
+    the model's one-vs-one sums cancel, and float32 sums of the kernel values would differ between
+    C and the simulator by more than their rounding."""
+    from edgec.ops.matmul import GemmAttrs
+    if not n.inputs[1].is_const:
+        return None
+    kernel = n.attrs
+    made = _kernel_nodes(n, kernel, aff, xq, scale, zp, bits, codes)
+    if made is None:
+        return None
+    nodes, k = made
+    if n.op == "svm_kernel":
+        nodes[-1].outputs = [n.outputs[0]]
+        return nodes
+    coef = n.inputs[2]
+    if not coef.is_const or (len(n.inputs) > 3 and not n.inputs[3].is_const):
+        return None
+    w = Value(f"{n.name}_coef_row", TensorType((1, coef.shape[0]), DType.F32), np.asarray(coef.data, np.float32).reshape(1, -1))
+    b = n.inputs[3] if len(n.inputs) > 3 else None
+    return nodes + [Node("gemm", [k, w, b], n.outputs, GemmAttrs(), n.name)]

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import NearestCentroid
@@ -97,3 +97,21 @@ def test_rbf_svc_distances_are_integer(quant):
     assert "sq_distance_q" in ops and "svm_kernel" not in ops
     readers = [n.op for n in art.graph.nodes if art.graph.inputs[0] in n.inputs]
     assert readers == ["feature_quantize"]
+
+
+def test_dot_product_kernels_stay_float_islands():
+    Xtr, Xte, ytr = _split(load_wine, standardise=True)
+    est = SVC(kernel="poly").fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, quant="int8", sample=Xtr, min_agreement=0.99)
+    assert any(s.startswith("svm_kernel") for s in art.float_islands)
+    assert [n.op for n in art.graph.nodes if art.graph.inputs[0] in n.inputs] == ["svm_kernel"]
+
+
+@pytest.mark.parametrize("quant", ["int16", "int8"])
+def test_ill_conditioned_svc_keeps_its_double_path(quant):
+    # unscaled breast_cancer: the float mode needs kernel and sums in double (svm_ovo_dual); the
+    # int modes keep it as a float island rather than float32 sums that C and numpy round apart
+    Xtr, Xte, ytr = _split(load_breast_cancer)
+    est = SVC().fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.995 if quant == "int16" else 0.99)
+    assert any(s.startswith("svm_ovo_dual") for s in art.float_islands)
