@@ -36,12 +36,15 @@ def _write_json(path: str | None, report: dict) -> None:
 def cmd_compile(a) -> int:
     import edgec
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
-                        calib=a.calib, float_ops=a.float_ops, **_sklearn_options(a))
+                        calib=a.calib, float_ops=a.float_ops, tree_layout=a.tree_layout, **_sklearn_options(a))
     out = art.write(a.output)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
           f"(no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, {art.macs} MACs")
     _print_islands(art.float_islands)
+    if a.cpu:
+        from edgec.cortexm.commands import write_cross_makefile
+        write_cross_makefile(out, art.name, a.cpu)
     return 0
 
 
@@ -51,6 +54,9 @@ def _print_islands(islands: list[str]) -> None:
 
 
 def cmd_run(a) -> int:
+    if a.cpu:
+        from edgec.cortexm.commands import cmd_run_cpu
+        return cmd_run_cpu(a)
     from edgec.backend.build import CompiledModel, build_shared
     from edgec.backend.signature import Signature
     from edgec.data import load_inputs, samples, save_outputs
@@ -169,6 +175,7 @@ def _quant_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from edgec.cortexm import commands as cortexm
     ap = argparse.ArgumentParser(prog="edgec", description="Compile trained models into verified C for microcontrollers.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     shape_help = "fix an input's shape, e.g. input=1x3x32x32 (repeatable)"
@@ -179,12 +186,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="C prefix of the generated API")
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
+    c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
+                   help="C form of tree ensembles: the smaller measured one, node tables, or if-else code")
+    cortexm.add_cpu_option(c, False, "also write a Makefile that cross-builds for this Cortex-M core")
     c.set_defaults(fn=cmd_compile)
 
-    r = sub.add_parser("run", help="build DIR's C with gcc and run every sample of IN.npz")
+    r = sub.add_parser("run", help="build DIR's C (host gcc, or --cpu) and run every sample of IN.npz")
     r.add_argument("dir")
     r.add_argument("--input", required=True, metavar="IN.npz")
     r.add_argument("--output", required=True, metavar="OUT.npz")
+    cortexm.add_run_options(r)
     r.set_defaults(fn=cmd_run)
 
     v = sub.add_parser("verify", help="compile, build, run and compare with the float reference")
@@ -207,6 +218,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--json", metavar="FILE")
     i.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     i.set_defaults(fn=cmd_inspect)
+    cortexm.add_size_parser(sub)
     return ap
 
 

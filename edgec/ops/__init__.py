@@ -4,5 +4,6 @@ from edgec.ops import elementwise, conv, pool, matmul, movement, reduce, quant_i
 from edgec.ops import (conv_s8, matmul_s8, pool_s8, elementwise_s8, movement_s8, reduce_s8,  # noqa: F401  (int8)
                        activation_s8, conv_add_s8)
 from edgec.ops import select, tree_ensemble, classic_q, distance_q, svm  # noqa: F401  (classical models)
+from edgec.ops import knn, one_hot  # noqa: F401  (neighbours, label votes)
 
 REGISTRY = base.REGISTRY

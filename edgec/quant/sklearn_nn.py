@@ -60,13 +60,26 @@ def fold_normalised_input(g: Graph, center: np.ndarray, half: np.ndarray) -> Gra
 
 def argmax_of_logits(g: Graph) -> Graph:
     """arg_max(softmax(z)) -> arg_max(z): the same class, and int8 logits tie less than an int8
-    softmax (whose fixed 1/256 step merges close probabilities)."""
+    softmax (whose fixed 1/256 step merges close probabilities). The binary form
+    arg_max(concat(-z, z)) -> arg_max(concat(0, z)): the same test z > 0, with no negation (which
+    has no int8 kernel)."""
+    from edgec.ops.movement import ConcatAttrs
     prod = g.producers()
     g = g.copy()
+    extra: dict[int, Node] = {}
     for n in g.nodes:
         p = prod.get(n.inputs[0]) if n.op == "arg_max" else None
         if p is not None and p.op == "softmax" and p.attrs.axis == p.inputs[0].type.rank - 1:
             n.inputs = [p.inputs[0]]
+        elif p is not None and p.op == "concat" and len(p.inputs) == 2 and p.inputs[1].shape[-1] == 1:
+            neg = prod.get(p.inputs[0])
+            if neg is not None and neg.op == "neg" and neg.inputs[0] is p.inputs[1] and p.attrs.axis == p.outputs[0].type.rank - 1:
+                z = p.inputs[1]
+                zero = Value(f"{n.name}_zero", z.type, np.zeros(z.shape, np.float32))
+                pair = Value(f"{n.name}_pair", p.outputs[0].type)
+                extra[id(n)] = Node("concat", [zero, z], [pair], ConcatAttrs(p.attrs.axis), f"{n.name}_pair")
+                n.inputs = [pair]
+    g.nodes = [m for n in g.nodes for m in ([extra[id(n)], n] if id(n) in extra else [n])]
     return g
 
 

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
@@ -64,3 +64,19 @@ def test_unfoldable_first_layer_falls_back():
     z2.name = "predict"
     g = Graph("g", [x], [z2], ctx.nodes)
     assert nn_int8(g, np.random.default_rng(0).normal(size=(20, 3))) is None
+
+
+@pytest.mark.parametrize("load", [load_breast_cancer, load_wine], ids=["binary", "multiclass"])
+def test_mlp_pipeline_int8_through_the_converter(load):
+    """The real converter's graph (scaler folded, binary label as z > 0) takes the NN path whole."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from edgec.testing import check_sklearn
+    X, y = load(return_X_y=True)
+    Xtr, Xte, ytr, _ = train_test_split(X, y, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=0)).fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, quant="int8", sample=Xtr, min_agreement=0.99)
+    assert art.float_islands == []
+    assert not {n.op for n in art.graph.nodes} & {"gemm", "neg", "sub", "div"}

@@ -15,15 +15,19 @@ from edgec.frontend.sklearn.arith import binary, pointwise
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.ir.graph import Value
 
-from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression, LogisticRegression, Perceptron, Ridge,
-                                  RidgeClassifier, SGDClassifier, SGDRegressor)
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, ElasticNetCV, HuberRegressor, Lars,
+                                  Lasso, LassoCV, LassoLars, LinearRegression, LogisticRegression,
+                                  LogisticRegressionCV, Perceptron, Ridge, RidgeClassifier, RidgeClassifierCV,
+                                  RidgeCV, SGDClassifier, SGDRegressor)
 from sklearn.svm import LinearSVC, LinearSVR
 
 # the smallest normal float32: a positive divisor floor that only matters when the sum is zero
 _FLT_MIN = float(np.finfo(np.float32).tiny)
 
 
-@converter(LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, LinearSVR)
+# every regressor whose predict is X @ coef_ + intercept_ (the CV variants and Bayesian ones too)
+@converter(LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, LinearSVR, RidgeCV, LassoCV, ElasticNetCV,
+           BayesianRidge, ARDRegression, HuberRegressor, Lars, LassoLars)
 def linear_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
     coef = np.asarray(est.coef_, np.float64)
     intercept = np.asarray(est.intercept_, np.float64).reshape(-1)
@@ -91,7 +95,7 @@ def modified_huber_proba(ctx: SkContext, scores: Value) -> Value:
     return binary(ctx, "div", p, s, "proba")
 
 
-@converter(LogisticRegression)
+@converter(LogisticRegression, LogisticRegressionCV)
 def logistic_regression(ctx: SkContext, est: Any, x: Value) -> Outputs:
     from edgec.ops.reduce import SoftmaxAttrs
     scores = ctx.linear(x, est.coef_, est.intercept_, "logit")
@@ -115,7 +119,7 @@ def sgd_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     return Outputs(label=class_label(ctx, scores, est.classes_), proba=proba, decision=scores, classes=est.classes_)
 
 
-@converter(LinearSVC, RidgeClassifier)
+@converter(LinearSVC, RidgeClassifier, RidgeClassifierCV)
 def margin_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     """Linear classifiers without probabilities: decision_function and predict only."""
     lb = getattr(est, "_label_binarizer", None)
