@@ -205,7 +205,7 @@ def _argmax_on_integers(g: Graph) -> Graph:
     return g
 
 
-_BOUNDARY = {"feature_quantize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "sq_distance_q", "copy", "reshape", "identity"}
+_BOUNDARY = {"feature_quantize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "sq_distance_q", "knn_q", "copy", "reshape", "identity"}
 
 
 def _islands(g: Graph) -> list[str]:

@@ -1,5 +1,6 @@
 """Integer forms of the distance models in the int16/int8 modes: NearestCentroid, GaussianNB and
-rbf-kernel SVMs read the quantized features through `sq_distance_q` instead of the float X.
+rbf-kernel SVMs read the quantized features through `sq_distance_q`, KNeighbors* (uniform
+weights) through `knn_q`, instead of the float X.
 
 Recognised float patterns (what the front ends emit), after any per-feature affine steps
 x' = a x + b (scalers) from X:
@@ -23,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
-from edgec.ops.classic_q import FeatureQuantAttrs, ScaleAttrs, feature_quantize_ref, qrange
+from edgec.ops.classic_q import INT_TYPES, FeatureQuantAttrs, ScaleAttrs, feature_quantize_ref, qrange
 from edgec.ops.distance_q import SqDistanceQAttrs, distance_acc
 from edgec.ops.elementwise import PointwiseAttrs
 
@@ -38,22 +39,18 @@ def integer_distances(g: Graph, x: Value, xq: Value, scale: np.ndarray, zp: np.n
                       sample: np.ndarray, consumers) -> dict[int, list[Node]]:
     """{id(last float node replaced): integer nodes computing its output} for every distance
     pattern reading x."""
-    from edgec.quant.sklearn_int import _affine_chain
+    from edgec.quant.sklearn_int import FeatureAffine
     codes = feature_quantize_ref(FeatureQuantAttrs(scale, zp, bits), sample[:_CALIBRATION_ROWS].astype(np.float32))
     out: dict[int, list[Node]] = {}
-    for n in consumers.get(x, []):
-        chain, end, aff = _affine_chain(g, n, x, consumers)
-        if end is not None:
-            if end.op in ("svm_kernel", "svm_dual_sum"):
-                new = _svm_node(end, aff, xq, scale, zp, bits, codes)
-                if new is not None:
-                    out[id(end)] = new
+    f = x.shape[1]
+    for end, aff, v in _readers(g, x, FeatureAffine(np.ones(f), np.zeros(f)), consumers):
+        if end.op in ("svm_kernel", "svm_dual_sum", "knn"):
+            new = (_knn_node(end, aff, xq, scale, zp, bits) if end.op == "knn" else
+                   _svm_node(end, aff, xq, scale, zp, bits, codes))
+            if new is not None:
+                out[id(end)] = new
             continue
-        v = chain[-1].outputs[0] if chain else x
-        users = consumers.get(v, []) if chain else [n]
-        if len(users) != 1 or (chain and v in g.outputs):
-            continue
-        m = _match_distance(g, users[0], v, consumers)
+        m = _match_distance(g, end, v, consumers)
         if m is None:
             continue
         last, centers, kind, u, alpha, beta = m
@@ -61,6 +58,21 @@ def integer_distances(g: Graph, x: Value, xq: Value, scale: np.ndarray, zp: np.n
         if new is not None:
             out[id(last)] = new
     return out
+
+
+def _readers(g: Graph, v: Value, aff, consumers, depth: int = 0):
+    """(node, affine from x, value it reads) for each first non-affine reader of v, following
+    per-feature affine chains through fan-out (a scaled x read by two distance sums)."""
+    from edgec.quant.sklearn_int import FeatureAffine, _affine_chain
+    for u in list({id(n): n for n in consumers.get(v, [])}.values()):
+        chain, end, step = _affine_chain(g, u, v, consumers)
+        total = FeatureAffine(step.a * aff.a, step.a * aff.b + step.b)
+        if end is not None:
+            yield end, total, end.inputs[0]
+        elif not chain:
+            yield u, total, v
+        elif depth < 8 and chain[-1].outputs[0] not in g.outputs:
+            yield from _readers(g, chain[-1].outputs[0], total, consumers, depth + 1)
 
 
 def _single_user(g: Graph, v: Value, consumers) -> Node | None:
@@ -278,3 +290,38 @@ def _svm_node(n: Node, aff, xq, scale, zp, bits, codes) -> list[Node] | None:
     w = Value(f"{n.name}_coef_row", TensorType((1, coef.shape[0]), DType.F32), np.asarray(coef.data, np.float32).reshape(1, -1))
     b = n.inputs[3] if len(n.inputs) > 3 else None
     return nodes + [Node("gemm", [k, w, b], n.outputs, GemmAttrs(), n.name)]
+
+
+def _knn_node(n: Node, aff, xq, scale, zp, bits) -> list[Node] | None:
+    """knn -> knn_q (training rows as clamped codes, integer distances, votes or target sums in
+    int32) -> scale_s32 (1/k: predict_proba; target scale / k: the mean). weights="distance"
+    (1 / distance in float) stays a float island."""
+    from edgec.ops.knn_q import KnnQAttrs
+    a = n.attrs
+    if a.weights != "uniform":
+        return None
+    lo, hi = qrange(bits)
+    kind = "sq" if a.metric == "euclidean" else "abs"
+    t = a.table
+    grid = _grid(aff, np.asarray(t.train, np.float64), scale, zp, bits, kind)
+    if grid is None:
+        return None
+    codes, factor, _ = grid
+    codes = np.clip(codes, lo + 1, hi)            # clamped like the samples they are compared with
+    span = np.full(codes.shape[1], float(hi - lo))
+    wq = _weights(factor[None, :], span ** 2 if kind == "sq" else span, cap_outliers=False)
+    if wq is None:
+        return None
+    w = wq[0].reshape(-1)
+    if t.labels is not None:
+        attrs = KnnQAttrs(codes.astype(INT_TYPES[bits].np), w, a.k, kind == "abs", t.labels, t.n_classes, None, bits,
+                          1.0 / a.k)
+    else:
+        tmax = float(np.abs(t.targets).max(initial=0.0))
+        s_t = tmax * a.k / 2.0 ** 30 if tmax > 0 else 1.0
+        targets = np.round(np.asarray(t.targets, np.float64) / s_t).astype(np.int32)
+        attrs = KnnQAttrs(codes.astype(INT_TYPES[bits].np), w, a.k, kind == "abs", None, 0, targets, bits, s_t / a.k)
+    out = n.outputs[0]
+    y = Value(f"{n.name}_int", TensorType(out.shape, DType.I32))
+    return [Node("knn_q", [xq], [y], attrs, f"{n.name}_q"),
+            Node("scale_s32", [y], [out], ScaleAttrs(float(attrs.scale)), f"{n.name}_float", {"int_scores": y})]

@@ -115,3 +115,45 @@ def test_ill_conditioned_svc_keeps_its_double_path(quant):
     est = SVC().fit(Xtr, ytr)
     art, _ = check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.995 if quant == "int16" else 0.99)
     assert any(s.startswith("svm_ovo_dual") for s in art.float_islands)
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+@pytest.mark.parametrize("bits", [16, 8])
+def test_knn_q_c_matches_ref_with_ties(bits, absolute):
+    from edgec.ops.knn_q import KnnQAttrs, knn_q_ref
+    dt, npt = (DType.I16, np.int16) if bits == 16 else (DType.I8, np.int8)
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    rng = np.random.default_rng(0)
+    train = rng.integers(-3, 4, size=(40, 3)).astype(npt)          # many equal distances
+    train[0] = [lo + 1, hi, lo + 1]
+    labels = rng.integers(0, 3, size=40).astype(np.int32)
+    q = np.concatenate([rng.integers(-3, 4, size=(6, 3)), [[hi, lo + 1, hi], [lo, lo, lo]]]).astype(npt)
+    for k in (1, 4, 40):
+        a = KnnQAttrs(train, np.array([1 << 20, 3, 1], np.int32), k, absolute, labels, 3, None, bits, 1.0 / k)
+        x = Value("x", TensorType(q.shape, dt))
+        y = Value("y", TensorType((q.shape[0], 3), DType.I32))
+        c = emit_c(Graph("g", [x], [y], [Node("knn_q", [x], [y], a, "n")]), f"knnq{bits}{int(absolute)}{k}")
+        got = CompiledModel(c.signature(), build_shared(c.files)).run({"x": q})["y"]
+        np.testing.assert_array_equal(got, knn_q_ref(a, q))
+        assert (got.sum(1) == k).all()
+    # equal distances: the earlier row is kept
+    one = KnnQAttrs(np.zeros((3, 3), npt), np.ones(3, np.int32), 1, absolute, np.array([2, 0, 1], np.int32), 3,
+                    None, bits, 1.0)
+    assert knn_q_ref(one, np.zeros((1, 3), npt)).tolist() == [[0, 0, 1]]
+
+
+@pytest.mark.parametrize("quant", ["int16", "int8"])
+def test_knn_int_votes_and_means(quant):
+    from sklearn.datasets import load_diabetes
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    Xtr, Xte, ytr = _split(load_wine, standardise=True)
+    est = KNeighborsClassifier(n_neighbors=3, metric="manhattan").fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.995 if quant == "int16" else 0.99)
+    assert "knn_q" in {n.op for n in art.graph.nodes} and not art.float_islands
+    X, y = load_diabetes(return_X_y=True)
+    reg = KNeighborsRegressor().fit(X[:300], y[:300])
+    art = edgec.compile(reg, quant=quant, sample=X[:300])
+    got = art.run_rows(X[300:])["predict"].reshape(-1)
+    assert np.mean(np.abs(got - reg.predict(X[300:]))) < 0.01 * np.ptp(y)
+    dist = KNeighborsClassifier(weights="distance").fit(Xtr, ytr)      # 1 / distance: float
+    assert any(s.startswith("knn ") for s in edgec.compile(dist, quant=quant, sample=Xtr).float_islands)

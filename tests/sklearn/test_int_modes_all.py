@@ -6,11 +6,15 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn import decomposition as dec
+from sklearn import ensemble as ens
 from sklearn import linear_model as lm
-from sklearn import naive_bayes, neighbors, svm, tree
+from sklearn import naive_bayes, neighbors, neural_network, svm, tree
+from sklearn import preprocessing as pre
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from edgec.frontend.sklearn.core import CONVERTERS, _load_converters
@@ -21,6 +25,8 @@ REG_BOUND = {"int16": 0.01, "int8": 0.03}    # mean |error| / target range, regr
                                              # jump a leaf where a threshold falls between codes)
 
 BC, WINE, DIG, DIAB = "breast_cancer", "wine", "digits", "diabetes"
+# rbf SVC with 3+ classes: exp, the one-vs-one sums, votes and the 'ovr' decision shape in float
+SVC_OVR = {"exp", "svm_ovo_decision", "ovo_vote", "gemm", "abs", "affine", "div", "add"}
 # name -> (factory, dataset, standardised, float islands: op kinds still in float, for both modes or
 #          per mode; those after the int32 scores only shape float outputs such as probabilities)
 CASES = {
@@ -45,12 +51,57 @@ CASES = {
     "NearestCentroid": (neighbors.NearestCentroid, DIG, False, {"softmax"}),
     # rbf: integer distances, then exp, the one-vs-one sums and the vote in float
     "SVC": (svm.SVC, BC, True, {"exp", "svm_ovo_decision", "ovo_vote", "neg"}),
-    "NuSVC": (lambda: svm.NuSVC(nu=0.3), WINE, True,
-              {"exp", "svm_ovo_decision", "ovo_vote", "gemm", "abs", "affine", "div", "add"}),
+    "NuSVC": (lambda: svm.NuSVC(nu=0.3), WINE, True, SVC_OVR),
     # regressors and OneClassSVM: integer distances, exp and the dual sum (gemm) in float
     "SVR": (lambda: svm.SVR(C=10.0), DIAB, True, {"exp", "gemm"}),
     "NuSVR": (lambda: svm.NuSVR(C=10.0), DIAB, True, {"exp", "gemm"}),
     "OneClassSVM": (lambda: svm.OneClassSVM(nu=0.2), BC, True, {"exp", "gemm", "add", "concat"}),
+    "ARDRegression": (lm.ARDRegression, DIAB, False, set()),
+    "BayesianRidge": (lm.BayesianRidge, DIAB, False, set()),
+    "HuberRegressor": (lambda: lm.HuberRegressor(max_iter=500), DIAB, True, set()),
+    "Lars": (lm.Lars, DIAB, False, set()),
+    "LassoLars": (lambda: lm.LassoLars(alpha=0.01), DIAB, False, set()),
+    "ElasticNetCV": (lambda: lm.ElasticNetCV(cv=3), DIAB, False, set()),
+    "LassoCV": (lambda: lm.LassoCV(cv=3), DIAB, False, set()),
+    "RidgeCV": (lm.RidgeCV, DIAB, False, set()),
+    "LogisticRegressionCV": (lambda: lm.LogisticRegressionCV(cv=3, max_iter=500), DIG, True, {"softmax"}),
+    "RidgeClassifierCV": (lm.RidgeClassifierCV, DIG, False, set()),
+    # uniform votes in integers; a scaler in front is folded into the grid
+    "KNeighborsClassifier": (lambda: make_pipeline(StandardScaler(), neighbors.KNeighborsClassifier()), DIG, False,
+                             set()),
+    "KNeighborsRegressor": (lambda: neighbors.KNeighborsRegressor(), DIAB, True, set()),
+    "MLPClassifier": (lambda: neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=800, random_state=0), WINE, True,
+                      {"int16": {"gemm", "relu", "softmax"}, "int8": set()}),   # int8: the NN path
+    "MLPRegressor": (lambda: neural_network.MLPRegressor(hidden_layer_sizes=(8,), max_iter=2000, random_state=0), DIAB, True,
+                     {"int16": {"gemm", "relu"}, "int8": set()}),
+    # preprocessing: each in front of a model, its per-feature affine folded into the grid
+    "StandardScaler": (lambda: make_pipeline(pre.StandardScaler(), naive_bayes.GaussianNB()), BC, False, {"softmax"}),
+    "MinMaxScaler": (lambda: make_pipeline(pre.MinMaxScaler(), neighbors.NearestCentroid()), DIG, False, {"softmax"}),
+    "MaxAbsScaler": (lambda: make_pipeline(pre.MaxAbsScaler(), svm.SVC()), WINE, False, SVC_OVR),
+    "RobustScaler": (lambda: make_pipeline(pre.RobustScaler(), tree.DecisionTreeClassifier(max_depth=6, random_state=0)),
+                     BC, False, set()),
+    # per-row norms have no per-feature integer form: everything after them stays float
+    "Normalizer": (lambda: make_pipeline(pre.Normalizer(), lm.LogisticRegression(max_iter=500)), WINE, False,
+                   {"div", "gemm", "max", "mul", "reduce", "softmax", "sqrt"}),
+    "PCA": (lambda: make_pipeline(dec.PCA(8), lm.LogisticRegression(max_iter=500)), WINE, True,
+            {"int16": {"gemm", "softmax"}, "int8": set()}),   # int16: the layer after PCA's linear_q
+    "Pipeline": (lambda: make_pipeline(StandardScaler(), svm.SVC()), WINE, False, SVC_OVR),
+    "VotingClassifier": (lambda: ens.VotingClassifier([("lr", lm.LogisticRegression(max_iter=500)),
+                                                       ("nb", naive_bayes.GaussianNB()),
+                                                       ("dt", tree.DecisionTreeClassifier(max_depth=4, random_state=0))],
+                                                      voting="soft"), BC, True,
+                         {"add", "concat", "div", "sigmoid", "softmax", "sub"}),
+    "VotingRegressor": (lambda: ens.VotingRegressor([("r", lm.Ridge()), ("t", tree.DecisionTreeRegressor(max_depth=4))]),
+                        DIAB, False, {"add", "div"}),
+    "StackingClassifier": (lambda: ens.StackingClassifier([("nb", naive_bayes.GaussianNB()),
+                                                           ("svc", svm.SVC())], cv=3), BC, True,
+                           {"concat", "exp", "gather", "gemm", "neg", "sigmoid", "softmax", "sub", "svm_ovo_decision"}),
+    "StackingRegressor": (lambda: ens.StackingRegressor([("r", lm.Ridge()), ("k", neighbors.KNeighborsRegressor())],
+                                                        cv=3), DIAB, True, {"concat", "gemm"}),
+    "BaggingClassifier": (lambda: ens.BaggingClassifier(tree.DecisionTreeClassifier(max_depth=4), n_estimators=5,
+                                                        random_state=0), DIG, False, {"div"}),
+    "BaggingRegressor": (lambda: ens.BaggingRegressor(lm.Ridge(), n_estimators=5, random_state=0), DIAB, False,
+                         {"int16": {"add", "div"}, "int8": {"div"}}),
 }
 LOADERS = {BC: load_breast_cancer, WINE: load_wine, DIG: load_digits, DIAB: load_diabetes}
 
@@ -92,5 +143,6 @@ def test_int_mode(name, quant):
     want = CASES[name][3]
     want = want[quant] if isinstance(want, dict) else want
     assert islands == want, f"{name} {quant}: float islands {sorted(islands)}"
-    # nothing but the quantization step reads the float features
-    assert [n.op for n in art.graph.nodes if art.graph.inputs[0] in n.inputs] == ["feature_quantize"]
+    # nothing but the quantization step reads the float features (Normalizer: its row norms do)
+    readers = [n.op for n in art.graph.nodes if art.graph.inputs[0] in n.inputs]
+    assert (readers == ["feature_quantize"]) == (name != "Normalizer"), readers
