@@ -7,7 +7,9 @@ x' = a x + b (scalers) from X:
   sub(x', centres[C, F]) -> mul(d, d) | abs(d) -> [div | mul by per-term constants u] -> reduce sum
   -> reshape [1, C]  = D, then per-class affine steps (neg, mul, add, sub, affine) V = alpha D + beta
       (NearestCentroid: V = -D or -D + 2 log prior; GaussianNB: V = const - 0.5 D with u = 1/var)
-  svm_kernel(x', SV) with the rbf kernel: K = exp(-gamma D)
+  svm_kernel / svm_dual_sum (x', SV) with the rbf kernel: K = exp(-gamma D) (then, for the dual
+      sum of regressors and OneClassSVM, a float32 gemm with the dual coefficients)
+  knn(x') with uniform weights: knn_q (training rows as codes, integer distances, int32 votes)
 With x = s (q - z) per feature, x' - c = a s (q - c_q) where c_q = z + round((c - b) / (a s)) is
 the centre on the features' own grid, so the difference is an exact integer and
 V = alpha * sum_f u[c, f] (a s)^2 (q - c_q)^2 + beta: integer weights w = u (a s)^2 / s_w, integer
