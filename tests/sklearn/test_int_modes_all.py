@@ -64,7 +64,7 @@ CASES = {
     "ElasticNetCV": (lambda: lm.ElasticNetCV(cv=3), DIAB, False, set()),
     "LassoCV": (lambda: lm.LassoCV(cv=3), DIAB, False, set()),
     "RidgeCV": (lm.RidgeCV, DIAB, False, set()),
-    "LogisticRegressionCV": (lambda: lm.LogisticRegressionCV(cv=3, max_iter=500), DIG, True, {"softmax"}),
+    "LogisticRegressionCV": (lambda: lm.LogisticRegressionCV(Cs=3, cv=2, max_iter=300), DIG, True, {"softmax"}),
     "RidgeClassifierCV": (lm.RidgeClassifierCV, DIG, False, set()),
     # uniform votes in integers; a scaler in front is folded into the grid
     "KNeighborsClassifier": (lambda: make_pipeline(StandardScaler(), neighbors.KNeighborsClassifier()), DIG, False,
@@ -72,7 +72,7 @@ CASES = {
     "KNeighborsRegressor": (lambda: neighbors.KNeighborsRegressor(), DIAB, True, set()),
     "MLPClassifier": (lambda: neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=800, random_state=0), WINE, True,
                       {"int16": {"gemm", "relu", "softmax"}, "int8": set()}),   # int8: the NN path
-    "MLPRegressor": (lambda: neural_network.MLPRegressor(hidden_layer_sizes=(8,), max_iter=2000, random_state=0), DIAB, True,
+    "MLPRegressor": (lambda: neural_network.MLPRegressor(hidden_layer_sizes=(8,), max_iter=300, random_state=0), DIAB, True,
                      {"int16": {"gemm", "relu"}, "int8": set()}),
     # preprocessing: each in front of a model, its per-feature affine folded into the grid
     "StandardScaler": (lambda: make_pipeline(pre.StandardScaler(), naive_bayes.GaussianNB()), BC, False, {"softmax"}),
