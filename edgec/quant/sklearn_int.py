@@ -6,9 +6,10 @@ The float graph from the scikit-learn (or ONNX-ML) front end is rewritten in pla
        its own code) -> tree_ensemble_q / linear_q -> int32 scores -> arg_max (labels, no float)
                                                                  -> scale_s32 -> float outputs
 Per-feature affine steps between X and a tree or linear layer (the scalers of a Pipeline) are
-folded into its thresholds or weights first. A tree threshold t is mapped to its own code T, so
+folded into its thresholds or weights first. Distance models (NearestCentroid, GaussianNB, rbf
+kernels) get integer distances (sklearn_int_distance). A tree threshold t is mapped to its own code T, so
 `q <= T` equals `x <= t` except for x just above t in the same quantization step. Consumers of X with
-no integer form (kernels, distances, ...) keep reading the float features: float islands, listed.
+no integer form (poly or sigmoid kernels, ...) keep reading the float features: float islands, listed.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from edgec.ops.classic_q import (INT_TYPES, FeatureQuantAttrs, LinearQAttrs, Sca
                                  qrange)
 from edgec.ops.elementwise import PointwiseAttrs
 from edgec.passes.eliminate_dead_code import eliminate_dead_code
+from edgec.quant.sklearn_int_distance import integer_distances
 
 _AFFINE_OPS = ("add", "sub", "mul", "div")
 MARGIN = {16: 0.25, 8: 0.05}   # widening of each feature's sample range, per side, by bits
@@ -72,7 +74,7 @@ def integerize(g: Graph, sample: np.ndarray, bits: int) -> tuple[Graph, list[str
     xq = Value(f"{x.name}_q", TensorType(x.shape, INT_TYPES[bits]))
     nodes = [Node("feature_quantize", [x], [xq], FeatureQuantAttrs(scale, zp, bits), "feature_quantize")]
     consumers = g.consumers()
-    replaced: dict[int, list[Node]] = {}
+    replaced: dict[int, list[Node]] = integer_distances(g, x, xq, scale, zp, bits, sample, consumers)
     for n in consumers.get(x, []):
         chain, end, affine = _affine_chain(g, n, x, consumers)
         new = _integer_node(end, affine, xq, scale, zp, bits) if end is not None else None
@@ -203,7 +205,7 @@ def _argmax_on_integers(g: Graph) -> Graph:
     return g
 
 
-_BOUNDARY = {"feature_quantize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "copy", "reshape", "identity"}
+_BOUNDARY = {"feature_quantize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "sq_distance_q", "knn_q", "copy", "reshape", "identity"}
 
 
 def _islands(g: Graph) -> list[str]:
