@@ -36,7 +36,7 @@ def _write_json(path: str | None, report: dict) -> None:
 def cmd_compile(a) -> int:
     import edgec
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
-                        calib=a.calib, float_ops=a.float_ops)
+                        calib=a.calib, float_ops=a.float_ops, target=a.target)
     out = art.write(a.output)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
@@ -137,6 +137,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="C prefix of the generated API")
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
+    c.add_argument("--target", choices=["portable", "cmsis"], default="portable",
+                   help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths)")
     c.set_defaults(fn=cmd_compile)
 
     r = sub.add_parser("run", help="build DIR's C with gcc and run every sample of IN.npz")

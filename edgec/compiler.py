@@ -66,7 +66,7 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
-            float_ops: bool = False, sample: Any = None) -> Artifact:
+            float_ops: bool = False, sample: Any = None, target: str = "portable") -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -85,7 +85,11 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
             instead of failing.
         sample: for a scikit-learn estimator: representative feature rows X [n, features]
             (calibration data of the int16/int8 modes).
+        target: "portable" (C99 for any compiler) or "cmsis" (int8 kernels in the style of
+            CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis).
     """
+    from edgec.backend.cmsis import check_target
+    check_target(target)
     from edgec.frontend.sklearn import is_sklearn_estimator
     if is_sklearn_estimator(model):
         return _compile_sklearn(model, name, quant, sample, verify_each)
@@ -94,16 +98,16 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
-        return _compile_integer(source, cname, model, verify_each)
+        return _compile_integer(source, cname, model, verify_each, target)
     g = optimise(source, verify_each, quant)
     float_graph, islands = g, []
     if quant == "int8":
         result = _quantize(g, calib, calib_method, float_ops, verify_each)
         g, islands = result.graph, result.float_islands
         g = _int8_passes(g, verify_each)
-    c = emit_c(g, cname)
+    c = emit_c(g, cname, target=target)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
-                    quant=quant, float_graph=float_graph, float_islands=islands)
+                    quant=quant, float_graph=float_graph, float_islands=islands, target=target)
 
 
 def _is_integer(g: Graph) -> bool:
@@ -120,13 +124,13 @@ def _int8_passes(g: Graph, verify_each: bool) -> Graph:
     return run_pipeline(g, verify_each, passes=[("fuse_conv_add", fuse_conv_add)])
 
 
-def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -> Artifact:
+def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool, target: str = "portable") -> Artifact:
     from edgec.passes.eliminate_dead_code import eliminate_dead_code
     from edgec.passes.pipeline import run_pipeline
     g = _int8_passes(run_pipeline(source, verify_each, passes=[("eliminate_dead_code", eliminate_dead_code)]),
                      verify_each)
-    return Artifact(cname, source, g, emit_c(g, cname), str(model) if isinstance(model, (str, Path)) else None,
-                    quant="int8", float_graph=None)
+    return Artifact(cname, source, g, emit_c(g, cname, target=target),
+                    str(model) if isinstance(model, (str, Path)) else None, quant="int8", float_graph=None, target=target)
 
 
 def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool) -> Artifact:
