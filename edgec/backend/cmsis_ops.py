@@ -57,11 +57,12 @@ def dw_blocks(w: np.ndarray) -> np.ndarray:
     return taps.reshape(taps.shape[0], c8 // 8, 8).transpose(1, 0, 2)
 
 
-def matrix_scratch(k: int, im2col: bool = False) -> int:
-    """Scratch of the matrix kernels: two widened int16 rows of k4 = k rounded up to 4, after
-    two int8 im2col rows for the general convolution (their C _scratch_size functions)."""
+def matrix_scratch(k: int, n: int, im2col: bool = False) -> int:
+    """Scratch of the matrix kernels (their C _scratch_size functions): two widened int16 rows
+    of k4 = k rounded up to 4, two int32 rows of sums of n rounded up to 4, then two int8
+    im2col rows for the general convolution."""
     k4 = round_up(k, 4)
-    return 4 * k4 + (2 * k4 if im2col else 0)
+    return 4 * k4 + 8 * round_up(n, 4) + (2 * k4 if im2col else 0)
 
 
 def _const_ok(node: Node, *idx: int) -> bool:
@@ -77,9 +78,9 @@ def _rescale(ctx, node: Node, a) -> tuple[str, str]:
     return ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift")
 
 
-def conv_scratch(a: ConvS8Attrs, in_c: int) -> int:
+def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
     """ecm_conv2d_s8_scratch_size."""
-    return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, im2col=True)
+    return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, out_c, im2col=True)
 
 
 def _matrix_consts(ctx, node: Node, w, bias_index: int, input_offset: int) -> tuple[str, str]:
@@ -113,9 +114,10 @@ def select_conv(node: Node) -> Kernel | None:
     a: ConvS8Attrs = node.attrs
     if a.group != 1 or not _const_ok(node, 1, 2):
         return None
+    ic, oc = node.inputs[0].shape[3], node.outputs[0].shape[3]
     if a.kernel == (1, 1) and a.pads == (0, 0, 0, 0):
-        return Kernel(_emit_conv1x1, ("ecm_conv1x1_s8",), matrix_scratch(node.inputs[0].shape[3]))
-    return Kernel(_emit_conv, ("ecm_conv2d_s8",), conv_scratch(a, node.inputs[0].shape[3]))
+        return Kernel(_emit_conv1x1, ("ecm_conv1x1_s8",), matrix_scratch(ic, oc))
+    return Kernel(_emit_conv, ("ecm_conv2d_s8",), conv_scratch(a, ic, oc))
 
 
 # -- depthwise_conv_s8 --------------------------------------------------------------------------
@@ -155,7 +157,8 @@ def _emit_fc(ctx, node: Node) -> None:
 def select_fc(node: Node) -> Kernel | None:
     if not _const_ok(node, 1, 2):
         return None
-    return Kernel(_emit_fc, ("ecm_fully_connected_s8",), matrix_scratch(node.inputs[1].shape[1]))
+    n, k = node.inputs[1].shape
+    return Kernel(_emit_fc, ("ecm_fully_connected_s8",), matrix_scratch(k, n))
 
 
 # -- conv_add_s8 --------------------------------------------------------------------------------
@@ -179,4 +182,4 @@ def select_conv_add(node: Node) -> Kernel | None:
         return None
     y = node.outputs[0]
     return Kernel(_emit_conv_add, ("ecm_conv2d_add_s8", "ecm_conv2d_s8", "ec_add_s8"),
-                  round_up(conv_scratch(a.conv, node.inputs[1].shape[3]), 8) + y.shape[2] * y.shape[3])
+                  round_up(conv_scratch(a.conv, node.inputs[1].shape[3], y.shape[3]), 8) + y.shape[2] * y.shape[3])

@@ -85,6 +85,8 @@ typedef struct {
     int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
     int32_t off, lo, hi;          /* output offset and clamp */
     int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
+    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium only) */
+    int32_t n4;                   /* n rounded up to 4 */
 } ecm_gemm;
 
 #if !defined(ECM_MVE)
@@ -160,8 +162,18 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
     int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3], i;
 #if defined(ECM_MVE)
     const uint8x16_t lanes0 = vld1q_u8(ecm_pair_lanes), lanes1 = vaddq_n_u8(lanes0, 4);
+    const int32_t full = g->k & ~15;
     if (rows == 2) {
-        for (i = 0; i < g->k; i += 16) {
+        for (i = 0; i < full; i += 16) {
+            const int8x16_t w0 = vldrbq_gather_offset_s8(wp + 2 * i, lanes0);
+            const int8x16_t w1 = vldrbq_gather_offset_s8(wp + 2 * i, lanes1);
+            const int8x16_t x0 = vldrbq_s8(r0 + i), x1 = vldrbq_s8(r1 + i);
+            s00 = vmladavaq_s8(s00, x0, w0);
+            s01 = vmladavaq_s8(s01, x0, w1);
+            s10 = vmladavaq_s8(s10, x1, w0);
+            s11 = vmladavaq_s8(s11, x1, w1);
+        }
+        if (i < g->k) {
             const mve_pred16_t pr = vctp8q((uint32_t)(g->k - i));
             const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * i, lanes0, pr);
             const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * i, lanes1, pr);
@@ -172,7 +184,12 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
             s11 = vmladavaq_s8(s11, x1, w1);
         }
     } else {
-        for (i = 0; i < g->k; i += 16) {
+        for (i = 0; i < full; i += 16) {
+            const int8x16_t x0 = vldrbq_s8(r0 + i);
+            s00 = vmladavaq_s8(s00, x0, vldrbq_gather_offset_s8(wp + 2 * i, lanes0));
+            s01 = vmladavaq_s8(s01, x0, vldrbq_gather_offset_s8(wp + 2 * i, lanes1));
+        }
+        if (i < g->k) {
             const mve_pred16_t pr = vctp8q((uint32_t)(g->k - i));
             const int8x16_t x0 = vldrbq_z_s8(r0 + i, pr);
             s00 = vmladavaq_s8(s00, x0, vldrbq_gather_offset_z_s8(wp + 2 * i, lanes0, pr));
@@ -226,6 +243,43 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
     s[3] = s11;
 }
 
+#if defined(ECM_MVE)
+/* y[0..n) = requantized acc[0..n), four channels per step. */
+static inline void ecm_requant_row(const ecm_gemm *g, const int32_t *acc, int8_t *y)
+{
+    const uint32x4_t lanes = vidupq_n_u32(0, 1);
+    int32_t c;
+    for (c = 0; c < g->n; c += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(g->n - c));
+        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), g->multiplier + c, g->shift + c, lanes, pr, g->off, g->lo, g->hi,
+                          y + c);
+    }
+}
+
+/* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): the sums of every channel
+ * into scratch, then requantized four at a time. */
+static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
+                                 int8_t *y1)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
+    int32_t c, s[4];
+    for (c = 0; c < g->n; c += 2) {
+        const int32_t c1 = c + 1 < g->n ? c + 1 : c;
+        s[0] = s[2] = g->bias_eff[c];
+        s[1] = s[3] = g->bias_eff[c1];
+        ecm_pair_dots(g, r0, r1, rows, g->w + (size_t)(c / 2) * pair_bytes, s);
+        a0[c] = s[0];
+        a0[c + 1] = s[1];
+        a1[c] = s[2];
+        a1[c + 1] = s[3];
+    }
+    ecm_requant_row(g, a0, y0);
+    if (rows == 2) {
+        ecm_requant_row(g, a1, y1);
+    }
+}
+#else
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
                                  int8_t *y1)
@@ -252,6 +306,8 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
         }
     }
 }
+
+#endif
 
 /* m rows x_r = x + r * xs, outputs y_r = y + r * n. */
 static inline void ecm_gemm_matrix(const ecm_gemm *g, const int8_t *x, size_t xs, int32_t m, int8_t *y)

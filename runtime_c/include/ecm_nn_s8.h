@@ -28,14 +28,15 @@ extern "C" {
 
 /* The matrix kernels below (conv, 1x1 conv, fully connected) share ecm_gemm_s8.h's core: their
  * weights are packed by the compiler (channel pairs, groups of four interleaved, see there), the
- * bias is folded (bias_eff [out_c], never NULL), and their scratch holds two widened rows. */
+ * bias is folded (bias_eff [out_c], never NULL), and their scratch holds two widened rows (4 k4
+ * bytes) and two rows of int32 sums (8 n4 bytes, n4 = out channels rounded up to 4). */
 
 /* General convolution (groups 1): im2col of two output pixels at a time (raw int8, the input
  * zero point in the padding), then the matrix core with K = k_h * k_w * in_c (OHWI order).
  * scratch: ecm_conv2d_s8_scratch_size(p) bytes, 8-byte aligned. */
 void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
                    const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
-/* 6 * k4 (two int8 im2col rows, then two widened rows), k4 = K rounded up to 4. Must equal the
+/* 4 k4 + 8 n4, then two int8 im2col rows (2 k4); k4 = K rounded up to 4. Must equal the
  * rule in edgec/backend/cmsis_ops.py, as the other _scratch_size functions. */
 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
@@ -43,13 +44,13 @@ int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
  * matrix core on its input pixel's in_c channels. */
 void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
                     const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
-/* 4 * k4 with k4 = in_c rounded up to 4. */
+/* 4 k4 + 8 n4 with k4 = in_c rounded up to 4. */
 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* Fully connected: X [m][k] times W [n][k], bias_eff [n]. */
 void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
                             const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
-/* 4 * k4 with k4 = k rounded up to 4. */
+/* 4 k4 + 8 n4 with k4 = k rounded up to 4. */
 int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
 
 /* Depthwise convolution with channel multiplier 1 (out_c == in_c), without im2col: every output

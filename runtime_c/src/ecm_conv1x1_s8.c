@@ -8,7 +8,7 @@
 
 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 2 * ((p->in_c + 3) / 4 * 4) * (int32_t)sizeof(int16_t);
+    return 2 * ((p->in_c + 3) / 4 * 4) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
 }
 
 void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
@@ -28,6 +28,8 @@ void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t 
     g.lo = p->act_min;
     g.hi = p->act_max;
     g.q = (int16_t *)scratch;
+    g.n4 = (p->out_c + 3) / 4 * 4;
+    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
     if (p->stride_h == 1 && p->stride_w == 1) {
         ecm_gemm_matrix(&g, x, ic, p->n * p->out_h * p->out_w, y);
         return;

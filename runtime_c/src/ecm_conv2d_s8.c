@@ -14,7 +14,7 @@ static int32_t k4_of(const ec_conv2d_s8_params *p)
 
 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 2 * k4_of(p) + 2 * k4_of(p) * (int32_t)sizeof(int16_t);
+    return 2 * k4_of(p) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t) + 2 * k4_of(p);
 }
 
 /* col[0..k4) = the im2col row of output pixel `pix` (in n, oh, ow order), zeros past K. */
@@ -47,7 +47,7 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
                    const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
 {
     const int32_t pixels = p->n * p->out_h * p->out_w, oc = p->out_c, k4 = k4_of(p);
-    int8_t *col0 = (int8_t *)scratch + 4 * (size_t)k4, *col1 = col0 + k4;
+    int8_t *col0 = (int8_t *)scratch + 4 * (size_t)k4 + 8 * (size_t)((oc + 3) / 4 * 4), *col1 = col0 + k4;
     ecm_gemm g;
     int32_t pix;
     g.w = w;
@@ -61,6 +61,8 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
     g.lo = p->act_min;
     g.hi = p->act_max;
     g.q = (int16_t *)scratch;
+    g.n4 = (p->out_c + 3) / 4 * 4;
+    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
     for (pix = 0; pix < pixels; pix += 2) {
         const int32_t rows = pix + 1 < pixels ? 2 : 1;
         int8_t *y0 = y + (size_t)pix * (size_t)oc;

@@ -29,6 +29,9 @@ CPUS = {
     "cortex-m7": (["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"], "mps2-an500",
                   (0x0, 0x400000), (0x20000000, 0x100000)),
     "cortex-m55": (["-mcpu=cortex-m55", "-mfloat-abi=hard"], "mps3-an547", (0x0, 0x80000), (0x20000000, 0x80000)),
+    # the M55 without Helium: the DSP path on the same core, the baseline of the Helium figures
+    "cortex-m55+nomve": (["-mcpu=cortex-m55+nomve", "-mfloat-abi=hard"], "mps3-an547", (0x0, 0x80000),
+                         (0x20000000, 0x80000)),
 }
 
 TIMEOUT_S = 120
