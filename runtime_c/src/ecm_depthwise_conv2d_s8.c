@@ -54,10 +54,18 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
     int32x4_t e = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, even, pe);
     int32x4_t o = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, odd, po);
     int32_t t;
-    for (t = 0; t < d->nt; ++t) {
-        const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);
-        e = vaddq_s32(e, vmullbq_int_s16(x, wv));
-        o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+    if (n == 8) {   /* a whole block: no predication in the tap loop */
+        for (t = 0; t < d->nt; ++t) {
+            const int16x8_t x = vldrbq_s16(d->taps[t] + c), wv = vldrbq_s16(wb + 8 * t);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
+    } else {
+        for (t = 0; t < d->nt; ++t) {
+            const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
     }
     ecm_requant_lanes(e, d->multiplier + c, d->shift + c, even, pe, d->off, d->lo, d->hi, y + c);
     ecm_requant_lanes(o, d->multiplier + c, d->shift + c, odd, po, d->off, d->lo, d->hi, y + c);
