@@ -264,6 +264,34 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const size_t pair_bytes = 2 * (size_t)g->k4;
     int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
     int32_t c, s[4];
+    if (rows == 2 && (g->k & 15) == 0) {   /* the common case, written out: no tail, no branches */
+        const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
+        const int32_t *const bias = g->bias_eff;
+        const int32_t n = g->n, steps = g->k / 16;
+        for (c = 0; c < n; c += 2) {
+            const int32_t c1 = c + 1 < n ? c + 1 : c;
+            const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
+            int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
+            for (i = 0; i < steps; ++i) {
+                const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
+                const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
+                s00 = vmladavaq_s8(s00, v0, w0);
+                s01 = vmladavaq_s8(s01, v0, w1);
+                s10 = vmladavaq_s8(s10, v1, w0);
+                s11 = vmladavaq_s8(s11, v1, w1);
+                wp += 32;
+                x0 += 16;
+                x1 += 16;
+            }
+            a0[c] = s00;
+            a0[c + 1] = s01;
+            a1[c] = s10;
+            a1[c + 1] = s11;
+        }
+        ecm_requant_row(g, a0, y0);
+        ecm_requant_row(g, a1, y1);
+        return;
+    }
     for (c = 0; c < g->n; c += 2) {
         const int32_t c1 = c + 1 < g->n ? c + 1 : c;
         s[0] = s[2] = g->bias_eff[c];
@@ -289,19 +317,23 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
 #if !defined(ECM_MVE)
     ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
 #endif
-    for (c = 0; c < g->n; c += 2) {
-        const int32_t two = c + 1 < g->n;
-        s[0] = s[2] = g->bias_eff[c];
-        s[1] = s[3] = two ? g->bias_eff[c + 1] : 0;
-        ecm_pair_dots(g, r0, r1, rows, g->w + (size_t)(c / 2) * pair_bytes, s);
-        y0[c] = ecm_requant(s[0], g->multiplier, g->shift, c, g->off, g->lo, g->hi);
+    /* locals: int8 stores may alias *g, which would reload these for every output */
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff;
+    const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
+    const int8_t *const w = g->w;
+    for (c = 0; c < n; c += 2) {
+        const int32_t two = c + 1 < n;
+        s[0] = s[2] = bias[c];
+        s[1] = s[3] = two ? bias[c + 1] : 0;
+        ecm_pair_dots(g, r0, r1, rows, w + (size_t)(c / 2) * pair_bytes, s);
+        y0[c] = ecm_requant(s[0], mult, shift, c, off, lo, hi);
         if (two) {
-            y0[c + 1] = ecm_requant(s[1], g->multiplier, g->shift, c + 1, g->off, g->lo, g->hi);
+            y0[c + 1] = ecm_requant(s[1], mult, shift, c + 1, off, lo, hi);
         }
         if (rows == 2) {
-            y1[c] = ecm_requant(s[2], g->multiplier, g->shift, c, g->off, g->lo, g->hi);
+            y1[c] = ecm_requant(s[2], mult, shift, c, off, lo, hi);
             if (two) {
-                y1[c + 1] = ecm_requant(s[3], g->multiplier, g->shift, c + 1, g->off, g->lo, g->hi);
+                y1[c + 1] = ecm_requant(s[3], mult, shift, c + 1, off, lo, hi);
             }
         }
     }

@@ -116,10 +116,14 @@ static void block4(const dw_layer *d, int32_t c, int8_t *y)
             ECM_DW_TAP(tp[t] + c, wb + 8 * t);
         }
     }
-    y[c] = ecm_requant(a0, d->multiplier, d->shift, c, d->off, d->lo, d->hi);
-    y[c + 1] = ecm_requant(a1, d->multiplier, d->shift, c + 1, d->off, d->lo, d->hi);
-    y[c + 2] = ecm_requant(a2, d->multiplier, d->shift, c + 2, d->off, d->lo, d->hi);
-    y[c + 3] = ecm_requant(a3, d->multiplier, d->shift, c + 3, d->off, d->lo, d->hi);
+    {   /* locals: int8 stores may alias *d, which would reload these for every output */
+        const int32_t *const mult = d->multiplier, *const shift = d->shift;
+        const int32_t off = d->off, lo = d->lo, hi = d->hi;
+        y[c] = ecm_requant(a0, mult, shift, c, off, lo, hi);
+        y[c + 1] = ecm_requant(a1, mult, shift, c + 1, off, lo, hi);
+        y[c + 2] = ecm_requant(a2, mult, shift, c + 2, off, lo, hi);
+        y[c + 3] = ecm_requant(a3, mult, shift, c + 3, off, lo, hi);
+    }
 }
 #endif
 #endif
