@@ -181,5 +181,5 @@ def select_conv_add(node: Node) -> Kernel | None:
     if a.conv.group != 1 or not _const_ok(node, 2, 3):
         return None
     y = node.outputs[0]
-    return Kernel(_emit_conv_add, ("ecm_conv2d_add_s8", "ecm_conv2d_s8", "ec_add_s8"),
+    return Kernel(_emit_conv_add, ("ecm_conv2d_add_s8", "ecm_conv2d_s8", "ecm_add_s8"),
                   round_up(conv_scratch(a.conv, node.inputs[1].shape[3], y.shape[3]), 8) + y.shape[2] * y.shape[3])

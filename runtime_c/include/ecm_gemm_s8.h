@@ -26,34 +26,37 @@
 #include "ec_fixedpoint.h"
 #include "ecm_arm.h"
 
-/* Requantized output of accumulator `acc` for channel c: exactly ec_mul_by_quantized_mul
+/* round(acc * m * 2^(sh - 31)): exactly ec_mul_by_quantized_mul
  * (TFLite's doubling high multiply rounding half up, then a rounding right shift with ties away
  * from zero), written for a 32-bit core. The high multiply is floor((x m + 2^30) / 2^31), as
  * ec_requant_setup explains (m >= 0: it never saturates): one smlal into 2^30 with DSP. The
  * rounding shift by r > 0 is floor((s - [s < 0] + 2^(r - 1)) / 2^r), computed as
  * ((t >> (r - 1)) + 1) >> 1 with t = s - [s < 0], which cannot overflow (s > INT32_MIN). */
-static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, int32_t c,
-                                 int32_t off, int32_t lo, int32_t hi)
+static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
 {
-    const int32_t sh = shift[c];
     const int32_t xs = (int32_t)((uint32_t)acc << (sh > 0 ? sh : 0));
-    int32_t s, v;
+    int32_t s;
 #if defined(ECM_DSP)
     uint32_t l = 1u << 30;
     int32_t h = 0;
-    __asm__("smlal %0, %1, %2, %3" : "+r"(l), "+r"(h) : "r"(xs), "r"(multiplier[c]));
+    __asm__("smlal %0, %1, %2, %3" : "+r"(l), "+r"(h) : "r"(xs), "r"(m));
     s = (int32_t)((l >> 31) | ((uint32_t)h << 1));
 #else
-    const int64_t ab = (int64_t)xs * (int64_t)multiplier[c];
+    const int64_t ab = (int64_t)xs * (int64_t)m;
     s = (int32_t)(uint32_t)((uint64_t)(ab + ((int64_t)1 << 30)) >> 31);
 #endif
     if (sh < 0) {
         const int32_t t = s + (s >> 31);
-        v = ((t >> (-sh - 1)) + 1) >> 1;
-    } else {
-        v = s;
+        s = ((t >> (-sh - 1)) + 1) >> 1;
     }
-    v += off;
+    return s;
+}
+
+/* ecm_mbqm of `acc` with channel c's parameters, plus the output offset, clamped. */
+static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, int32_t c,
+                                 int32_t off, int32_t lo, int32_t hi)
+{
+    const int32_t v = ecm_mbqm(acc, multiplier[c], shift[c]) + off;
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 

@@ -63,8 +63,12 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 /* 8 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size) + in_c rounded up to 8. */
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
+/* y[0..n) = ec_add_s8 of contiguous rows a and b (no broadcasting; p's shape and strides are
+ * ignored), bit for bit. y may equal a or b. */
+void ecm_add_s8_row(const ec_add_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y, int32_t n);
+
 /* ecm_conv2d_s8 (same w, bias_eff) fused with the residual add that consumes it, as ec_conv2d_add_s8 (one output
- * row into scratch, then ec_add_s8 against r's row; y may equal r). scratch:
+ * row into scratch, then ecm_add_s8_row against r's row; y may equal r). scratch:
  * ecm_conv2d_add_s8_scratch_size(cp) bytes, 8-byte aligned. */
 void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap, int32_t conv_first,
                        const int8_t *x, const int8_t *w, const int32_t *bias_eff, const int32_t *multiplier,

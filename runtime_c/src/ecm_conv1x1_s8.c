@@ -8,7 +8,8 @@
 
 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 2 * ((p->in_c + 3) / 4 * 4) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
+    return 2 * ((p->in_c + 3) / 4 * 4) * (int32_t)sizeof(int16_t)
+           + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
 }
 
 void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,

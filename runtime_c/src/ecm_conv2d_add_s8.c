@@ -25,9 +25,9 @@ void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap
             band.pad_top = cp->pad_top - oh * cp->stride_h;
             ecm_conv2d_s8(&band, x + (size_t)b * x_img, w, bias_eff, multiplier, shift, h, scratch);
             if (conv_first) {
-                ec_add_s8(ap, h, r + o, y + o);
+                ecm_add_s8_row(ap, h, r + o, y + o, (int32_t)row);
             } else {
-                ec_add_s8(ap, r + o, h, y + o);
+                ecm_add_s8_row(ap, r + o, h, y + o, (int32_t)row);
             }
         }
     }

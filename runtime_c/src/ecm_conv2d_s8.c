@@ -14,7 +14,8 @@ static int32_t k4_of(const ec_conv2d_s8_params *p)
 
 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 2 * k4_of(p) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t) + 2 * k4_of(p);
+    return 2 * k4_of(p) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t)
+           + 2 * k4_of(p);
 }
 
 /* col[0..k4) = the im2col row of output pixel `pix` (in n, oh, ow order), zeros past K. */

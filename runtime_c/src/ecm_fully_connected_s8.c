@@ -4,7 +4,8 @@
 
 int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
 {
-    return 2 * ((p->k + 3) / 4 * 4) * (int32_t)sizeof(int16_t) + 2 * ((p->n + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
+    return 2 * ((p->k + 3) / 4 * 4) * (int32_t)sizeof(int16_t)
+           + 2 * ((p->n + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
 }
 
 void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,

@@ -28,6 +28,8 @@ def _rescale(rng, n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     m[rng.random(n) < 0.2] = 1 << 30
     s = rng.integers(-12, -6, n)
     s[rng.random(n) < 0.1] = rng.integers(0, 2)
+    s[rng.random(n) < 0.05] = -1
+    s[rng.random(n) < 0.05] = -31
     return tuple(int(v) for v in m), tuple(int(v) for v in s)
 
 

@@ -117,6 +117,19 @@ def test_extreme_zero_points_and_chained_layers():
     _run(cc.graph([x], [c1, dw, pw]))
 
 
+def test_int32_wraparound_of_huge_biases():
+    """Biases near the int32 limits: the folded bias and the sums wrap exactly as the
+    simulator's int32 accumulator does."""
+    rng = np.random.default_rng(8)
+    x = cc._i8("x", (3, 40), 127)
+    n = cc.fc_node(rng, x, 6)
+    n.inputs[2].data[:] = np.array([2**31 - 1, -2**31, 2**31 - 200, -2**31 + 300, 5, -5], np.int32)
+    c = cc.conv_node(rng, cc._i8("xc", (1, 4, 4, 6), 127), 5, (3, 3), pads=(1, 1, 1, 1), name="c")
+    c.inputs[2].data[:] = np.array([2**31 - 1, -2**31, 2**31 - 2000, -2**31 + 3000, 0], np.int32)
+    _run(cc.graph([x], [n]))
+    _run(cc.graph([c.inputs[0]], [c]))
+
+
 def test_portable_kernels_remain_where_cmsis_has_none():
     """Grouped convolution and a depthwise channel multiplier keep the portable kernels."""
     rng = np.random.default_rng(3)
@@ -172,10 +185,11 @@ def test_scratch_rules_equal_the_c_functions():
     xf = cc.input_value(rng, (3, 37))
     fc = cc.fc_node(rng, xf, 11)
     files = runtime_files({"ecm_conv2d_s8", "ecm_conv1x1_s8", "ecm_depthwise_conv2d_s8", "ecm_conv2d_add_s8",
-                           "ecm_fully_connected_s8", "ec_add_s8"})
+                           "ecm_fully_connected_s8", "ecm_add_s8"})
     ffi = cffi.FFI()
     ffi.cdef("""typedef struct { int32_t n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w,
-                pad_top, pad_left, dil_h, dil_w, groups, input_offset, output_offset, act_min, act_max; } ec_conv2d_s8_params;
+                pad_top, pad_left, dil_h, dil_w, groups, input_offset, output_offset, act_min, act_max; }
+                ec_conv2d_s8_params;
                 typedef struct { int32_t m, k, n, input_offset, output_offset, act_min, act_max; } ec_fc_s8_params;
                 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
                 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p);
