@@ -14,7 +14,8 @@
  *   group like the weights. A weight word then widens with __sxtb16 and __sxtb16 ror 8 into
  *   (w0, w2), (w1, w3), lined up with the row words, and two __smlad add four products.
  * - Helium: rows read in place, 16 int8 lanes per vmladava; a gather load picks the 16 weights
- *   of one channel out of the interleaved pair block. Tails predicated.
+ *   of one channel out of the interleaved pair block; tails predicated. The sums of a row go to
+ *   scratch and are requantized four channels per step (ecm_requant_lanes).
  * - plain C: as DSP (same scratch layout), with scalar multiply-adds.
  * All sums are exact int32 (K < 2^16), so every path gives the simulator's result. */
 #ifndef ECM_GEMM_S8_H

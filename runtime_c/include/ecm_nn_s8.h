@@ -4,13 +4,14 @@
  * bit), arranged for the core: each kernel has a Helium path (ECM_MVE), a DSP-extension path
  * (ECM_DSP) and a plain C path, chosen at compile time (see ecm_arm.h). Partial sums are exact
  * int32 in every path, so the order of accumulation cannot change a result; requantization is
- * ec_fixedpoint.h's. The compiler prepares the constant operands (edgec/backend/cmsis_ops.py):
+ * ec_fixedpoint.h's rounding (ecm_mbqm, ecm_requant_lanes in ecm_gemm_s8.h). The compiler prepares the constant operands (edgec/backend/cmsis_ops.py):
  *
  * - folded bias ("kernel sum"): bias_eff[c] = bias[c] + input_offset * sum_k w[c][k] (int32,
  *   wrapping), so the inner loops multiply raw int8 inputs; a tap in the padding then reads the
  *   input zero point (-input_offset), which contributes exactly what the folded term added.
  * - packed weights of the matrix kernels: output channels in pairs, groups of four
- *   interleaved (ecm_gemm_s8.h), so one 8-byte load feeds a 2 x 2 block and __sxtb16 widens.
+ *   interleaved (ecm_gemm_s8.h), so one 8-byte load feeds a 2 x 2 block and __sxtb16 widens;
+ *   depthwise weights in blocks of eight channels per tap ([C / 8][taps][8]).
  *
  * Layouts: activations NHWC; params as the portable kernels (ec_conv_s8.h, ec_matmul_s8.h;
  * groups must be 1). y must not overlap any input. No floating point. */
