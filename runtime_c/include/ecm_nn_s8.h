@@ -4,7 +4,8 @@
  * bit), arranged for the core: each kernel has a Helium path (ECM_MVE), a DSP-extension path
  * (ECM_DSP) and a plain C path, chosen at compile time (see ecm_arm.h). Partial sums are exact
  * int32 in every path, so the order of accumulation cannot change a result; requantization is
- * ec_fixedpoint.h's rounding (ecm_mbqm, ecm_requant_lanes in ecm_gemm_s8.h). The compiler prepares the constant operands (edgec/backend/cmsis_ops.py):
+ * ec_fixedpoint.h's rounding (ecm_mbqm, ecm_requant_lanes in ecm_gemm_s8.h). The compiler
+ * prepares the constant operands (edgec/backend/cmsis_ops.py):
  *
  * - folded bias ("kernel sum"): bias_eff[c] = bias[c] + input_offset * sum_k w[c][k] (int32,
  *   wrapping), so the inner loops multiply raw int8 inputs; a tap in the padding then reads the
@@ -61,7 +62,8 @@ int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
 void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
                              const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift, int8_t *y,
                              void *scratch);
-/* 8 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size) + in_c rounded up to 8. */
+/* 12 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size, and int32 tap offsets)
+ * + in_c rounded up to 8. */
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* y[0..n) = ec_add_s8 of contiguous rows a and b (no broadcasting; p's shape and strides are

@@ -1,28 +1,49 @@
 /* edgec runtime, cmsis target: int8 depthwise convolution, channel multiplier 1, without im2col
  * (see ecm_nn_s8.h).
  *
- * Per output pixel, its taps are located once (a tap in the padding points at a row of input
- * zero points in scratch, which adds exactly what the folded bias counted for it), then channels
- * go through all taps a block at a time. The weights are reordered by the compiler into blocks
- * of eight channels, [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive
- * taps sit 8 bytes apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2),
- * (c1, c3), and __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is
- * unrolled). Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even
- * and odd int32 accumulators, requantized four lanes at a time and stored with a stride of 2. */
+ * Per output pixel, its taps are located once: inside the image, tap 0 plus offsets fixed per
+ * layer; a tap in the padding points at a row of input zero points in scratch, which adds
+ * exactly what the folded bias counted for it. Then channels go through all taps a block at a
+ * time. The weights are reordered by the compiler into blocks of eight channels,
+ * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
+ * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
+ * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
+ * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
+ * int32 accumulators, requantized four lanes at a time and stored with a stride of 2. */
 #include "ecm_gemm_s8.h"
 #include "ecm_nn_s8.h"
 
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 8 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8;
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8;
 }
 
-/* taps[t] = where tap t of output pixel (oh, ow) of image img reads its channels. */
-static void locate(const ec_conv2d_s8_params *p, const int8_t *img, const int8_t *zrow, int32_t oh, int32_t ow,
-                   const int8_t **taps)
+/* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
+static void tap_offsets(const ec_conv2d_s8_params *p, int32_t *toff)
+{
+    int32_t kh, kw;
+    for (kh = 0; kh < p->k_h; ++kh) {
+        for (kw = 0; kw < p->k_w; ++kw) {
+            *toff++ = (kh * p->dil_h * p->in_w + kw * p->dil_w) * p->in_c;
+        }
+    }
+}
+
+/* taps[t] = where tap t of output pixel (oh, ow) of image img reads its channels: tap 0 plus
+ * the fixed offsets when every tap is inside the image, else one by one. */
+static void locate(const ec_conv2d_s8_params *p, const int8_t *img, const int8_t *zrow, const int32_t *toff,
+                   int32_t oh, int32_t ow, const int8_t **taps)
 {
     const int32_t ih0 = oh * p->stride_h - p->pad_top, iw0 = ow * p->stride_w - p->pad_left;
-    int32_t kh, kw;
+    const int32_t nt = p->k_h * p->k_w;
+    int32_t kh, kw, t;
+    if (ih0 >= 0 && iw0 >= 0 && ih0 + (p->k_h - 1) * p->dil_h < p->in_h && iw0 + (p->k_w - 1) * p->dil_w < p->in_w) {
+        const int8_t *base = img + ((size_t)ih0 * (size_t)p->in_w + (size_t)iw0) * (size_t)p->in_c;
+        for (t = 0; t < nt; ++t) {
+            taps[t] = base + toff[t];
+        }
+        return;
+    }
     for (kh = 0; kh < p->k_h; ++kh) {
         const int32_t ih = ih0 + kh * p->dil_h;
         for (kw = 0; kw < p->k_w; ++kw) {
@@ -154,7 +175,8 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
     const int8_t **taps = (const int8_t **)scratch;
-    int8_t *zrow = (int8_t *)scratch + 8 * p->k_h * p->k_w;
+    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * p->k_h * p->k_w);
+    int8_t *zrow = (int8_t *)scratch + 12 * p->k_h * p->k_w;
     dw_layer d;
     int32_t b, oh, ow;
     d.taps = taps;
@@ -168,10 +190,11 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.lo = p->act_min;
     d.hi = p->act_max;
     memset(zrow, -p->input_offset, (size_t)p->in_c);
+    tap_offsets(p, toff);
     for (b = 0; b < p->n; ++b) {
         for (oh = 0; oh < p->out_h; ++oh) {
             for (ow = 0; ow < p->out_w; ++ow) {
-                locate(p, x + (size_t)b * x_img, zrow, oh, ow, taps);
+                locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
                 pixel(&d, y);
                 y += p->in_c;
             }
