@@ -325,7 +325,35 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff;
     const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
     const int8_t *const w = g->w;
-    for (c = 0; c < n; c += 2) {
+    c = 0;
+#if defined(ECM_DSP)
+    if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
+        const int8_t *wp = w;
+        const int32_t ng = g->k4 / 4;
+        for (; c + 1 < n; c += 2) {
+            const int8_t *const wend = wp + 8 * (size_t)ng;
+            const int16_t *q = g->q;
+            const int32_t m0 = mult[c], m1 = mult[c + 1], h0 = shift[c], h1 = shift[c + 1];
+            int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
+            while (wp < wend) {
+                ECM_GROUP2X2(q, wp);
+                if (wp == wend) {
+                    break;
+                }
+                ECM_GROUP2X2(q, wp);
+            }
+            s00 = ecm_mbqm(s00, m0, h0) + off;
+            s01 = ecm_mbqm(s01, m1, h1) + off;
+            s10 = ecm_mbqm(s10, m0, h0) + off;
+            s11 = ecm_mbqm(s11, m1, h1) + off;
+            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
+            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+            y1[c] = (int8_t)(s10 < lo ? lo : (s10 > hi ? hi : s10));
+            y1[c + 1] = (int8_t)(s11 < lo ? lo : (s11 > hi ? hi : s11));
+        }
+    }
+#endif
+    for (; c < n; c += 2) {
         const int32_t two = c + 1 < n;
         s[0] = s[2] = bias[c];
         s[1] = s[3] = two ? bias[c + 1] : 0;
