@@ -351,6 +351,25 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
             y1[c] = (int8_t)(s10 < lo ? lo : (s10 > hi ? hi : s10));
             y1[c + 1] = (int8_t)(s11 < lo ? lo : (s11 > hi ? hi : s11));
         }
+    } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
+        const int8_t *wp = w;
+        const int32_t ng = g->k4 / 4;
+        for (; c + 1 < n; c += 2) {
+            const int8_t *const wend = wp + 8 * (size_t)ng;
+            const int16_t *q = g->q;
+            int32_t s00 = bias[c], s01 = bias[c + 1];
+            while (wp < wend) {
+                int32_t xa, xb, w0, w1;
+                ECM_LDRD(xa, xb, q);
+                ECM_LDRD(w0, w1, wp);
+                s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
+                s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
+            }
+            s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
+            s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
+            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
+            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+        }
     }
 #endif
     for (; c < n; c += 2) {
