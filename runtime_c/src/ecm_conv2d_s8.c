@@ -31,7 +31,20 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
         const int32_t ih = ih0 + kh * p->dil_h;
         for (kw = 0; kw < p->k_w; ++kw) {
             const int32_t iw = iw0 + kw * p->dil_w;
-            if (ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w) {
+            const int inside = ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w;
+            if (ic < 8) {   /* a few channels (first layers): a call to memcpy costs more */
+                int32_t c;
+                if (inside) {
+                    const int8_t *src = img + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)ic;
+                    for (c = 0; c < ic; ++c) {
+                        col[c] = src[c];
+                    }
+                } else {
+                    for (c = 0; c < ic; ++c) {
+                        col[c] = (int8_t)zp;
+                    }
+                }
+            } else if (inside) {
                 memcpy(col, img + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)ic, (size_t)ic);
             } else {
                 memset(col, zp, (size_t)ic);
