@@ -27,6 +27,7 @@ class Artifact:
     float_graph: Graph | None = None          # the optimised float graph (int8: before quantization)
     float_islands: list[str] = field(default_factory=list)
     sklearn: Any = None                       # SklearnInfo of a model imported from scikit-learn
+    target: str = "portable"                  # C kernel family: portable or cmsis
     _built: dict = field(default_factory=dict, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:

@@ -36,7 +36,8 @@ def _write_json(path: str | None, report: dict) -> None:
 def cmd_compile(a) -> int:
     import edgec
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
-                        calib=a.calib, float_ops=a.float_ops, tree_layout=a.tree_layout, **_sklearn_options(a))
+                        calib=a.calib, float_ops=a.float_ops, tree_layout=a.tree_layout, target=a.target,
+                        **_sklearn_options(a))
     out = art.write(a.output)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
@@ -188,6 +189,8 @@ def parser() -> argparse.ArgumentParser:
     _quant_options(c)
     c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
                    help="C form of tree ensembles: the smaller measured one, node tables, or if-else code")
+    c.add_argument("--target", choices=["portable", "cmsis"], default="portable",
+                   help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths)")
     cortexm.add_cpu_option(c, False, "also write a Makefile that cross-builds for this Cortex-M core")
     c.set_defaults(fn=cmd_compile)
 

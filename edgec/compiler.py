@@ -67,7 +67,7 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
             float_ops: bool = False, sample: Any = None, trust_pickle: bool = False,
-            tree_layout: str = "auto") -> Artifact:
+            tree_layout: str = "auto", target: str = "portable") -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -89,26 +89,31 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
         tree_layout: C form of tree ensembles: "auto" (the smaller by measured object size),
             "table" (packed node tables and a walker) or "code" (if-else functions).
+        target: "portable" (C99 for any compiler) or "cmsis" (int8 kernels in the style of
+            CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis).
     """
+    from edgec.backend.cmsis import check_target
     from edgec.backend.trees import check_layout
     check_layout(tree_layout)
+    check_target(target)
     from edgec.frontend.sklearn import is_sklearn_estimator
     from edgec.frontend.sklearn.pickle_loader import is_pickle_path, load_pickled_estimator
     if isinstance(model, (str, Path)) and is_pickle_path(str(model)):
         model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
-        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout)
+        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout, target)
     if quant not in ("float", "int16", "int8"):
         raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
     if source.api is not None and quant != "float":   # an ONNX-ML estimator: the classical int modes
         return _compile_estimator(source, source.api, cname, quant, sample,
-                                  verify_each, tree_layout, str(model) if isinstance(model, (str, Path)) else None)
+                                  verify_each, tree_layout, str(model) if isinstance(model, (str, Path)) else None,
+                                  target)
     if quant == "int16":
         raise EdgecError("--quant int16 is for scikit-learn models; neural networks compile to float or int8")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
-        return _compile_integer(source, cname, model, verify_each)
+        return _compile_integer(source, cname, model, verify_each, target)
     g = optimise(source, verify_each, quant)
     float_graph, islands = g, []
     if quant == "int8":
@@ -117,10 +122,10 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         g = _int8_passes(g, verify_each)
     info = source.api   # an ONNX-ML classifier or regressor: the estimator-style C API too
     c = emit_c(set_tree_layout(g, tree_layout), cname,
-               _api_spec(info) if info is not None and quant == "float" else None)
+               _api_spec(info) if info is not None and quant == "float" else None, target=target)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
                     quant=quant, float_graph=float_graph, float_islands=islands,
-                    sklearn=info if quant == "float" else None)
+                    sklearn=info if quant == "float" else None, target=target)
 
 
 def _api_spec(info):
@@ -152,26 +157,26 @@ def _int8_passes(g: Graph, verify_each: bool) -> Graph:
     return run_pipeline(g, verify_each, passes=[("fuse_conv_add", fuse_conv_add)])
 
 
-def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -> Artifact:
+def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool, target: str = "portable") -> Artifact:
     from edgec.passes.eliminate_dead_code import eliminate_dead_code
     from edgec.passes.pipeline import run_pipeline
     g = _int8_passes(run_pipeline(source, verify_each, passes=[("eliminate_dead_code", eliminate_dead_code)]),
                      verify_each)
-    return Artifact(cname, source, g, emit_c(g, cname), str(model) if isinstance(model, (str, Path)) else None,
-                    quant="int8", float_graph=None)
+    return Artifact(cname, source, g, emit_c(g, cname, target=target),
+                    str(model) if isinstance(model, (str, Path)) else None, quant="int8", float_graph=None, target=target)
 
 
 def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool,
-                     tree_layout: str = "auto") -> Artifact:
+                     tree_layout: str = "auto", target: str = "portable") -> Artifact:
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
     from edgec.frontend.sklearn import import_sklearn
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
-    return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None)
+    return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None, target)
 
 
 def _compile_estimator(source: Graph, info: Any, cname: str, quant: str, sample: Any, verify_each: bool,
-                       tree_layout: str, model_path: str | None) -> Artifact:
+                       tree_layout: str, model_path: str | None, target: str = "portable") -> Artifact:
     """An estimator's graph (scikit-learn or ONNX-ML) -> C with the estimator-style API, in
     float or the int16/int8 modes of classical models (sample: their calibration rows)."""
     from edgec.backend.api import ApiSpec
@@ -186,9 +191,10 @@ def _compile_estimator(source: Graph, info: Any, cname: str, quant: str, sample:
         g, islands = nn if nn is not None else integerize(g, rows, 16 if quant == "int16" else 8)
         if verify_each:
             verify(g, "integerize")
-    c = emit_c(set_tree_layout(g, tree_layout), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
+    c = emit_c(set_tree_layout(g, tree_layout), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names),
+               target=target)
     return Artifact(cname, source, g, c, model_path, quant=quant, float_graph=float_graph, float_islands=islands,
-                    sklearn=info)
+                    sklearn=info, target=target)
 
 
 def _sample_rows(sample: Any):

@@ -79,8 +79,11 @@ def scratch_bytes(n) -> int:
     return int(rule(n.attrs, [v.type for v in n.inputs if v is not None], [v.type for v in n.outputs]))
 
 
-def plan_memory(g: Graph) -> MemoryPlan:
-    """Assigns arena offsets to every intermediate value of `g` (nodes must be in order)."""
+def plan_memory(g: Graph, scratch=None) -> MemoryPlan:
+    """Assigns arena offsets to every intermediate value of `g` (nodes must be in order).
+    `scratch`: node -> scratch bytes of its kernel (default `scratch_bytes`; a target with kernels
+    of its own passes theirs)."""
+    scratch_of = scratch or scratch_bytes
     external = {id(v) for v in g.inputs} | {id(v) for v in g.outputs}
     last_use: dict[int, int] = {}
     for step, n in enumerate(g.nodes):
@@ -121,7 +124,7 @@ def plan_memory(g: Graph) -> MemoryPlan:
                     group[vid], sub[vid] = out_gid, sub.get(vid, 0) + offset
                 spans[out_gid][1] = min(spans[out_gid][1], spans.pop(gid)[1])
             elided.add(id(n))
-        scratch = scratch_bytes(n) if id(n) not in elided else 0
+        scratch = scratch_of(n) if id(n) not in elided else 0
         if scratch:
             no_reuse += align_up(scratch)
             gid = new_gid()

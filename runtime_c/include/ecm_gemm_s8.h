@@ -1,0 +1,407 @@
+/* edgec runtime, cmsis target: the int8 matrix core shared by the convolution, 1x1 convolution
+ * and fully connected kernels: output rows = requant(bias_eff + rows of raw int8 inputs times
+ * packed weights). The input offset is folded into bias_eff, so inputs stay raw int8.
+ *
+ * Packed weights (prepared by the compiler, edgec/backend/cmsis_ops.py): output channels in
+ * pairs (a zero row completes an odd count), K zero-padded to k4 (a multiple of 4), and per pair
+ * the groups of four interleaved: [pair][k4 / 4][2 channels][4], so one 8-byte load brings four
+ * weights of both channels.
+ *
+ * Blocks of 2 rows x 2 channels (CMSIS-NN's shape: each loaded word serves two products), or
+ * 1 x 2 for a last odd row. Paths:
+ * - DSP: the rows are first widened into int16 scratch, once per row pair and reused by every
+ *   channel pair, in __sxtb16 order: each group of four as (x0, x2), (x1, x3), interleaved per
+ *   group like the weights. A weight word then widens with __sxtb16 and __sxtb16 ror 8 into
+ *   (w0, w2), (w1, w3), lined up with the row words, and two __smlad add four products.
+ * - Helium: rows read in place, 16 int8 lanes per vmladava; a gather load picks the 16 weights
+ *   of one channel out of the interleaved pair block; tails predicated. The sums of a row go to
+ *   scratch and are requantized four channels per step (ecm_requant_lanes).
+ * - plain C: as DSP (same scratch layout), with scalar multiply-adds.
+ * All sums are exact int32 (K < 2^16), so every path gives the simulator's result. */
+#ifndef ECM_GEMM_S8_H
+#define ECM_GEMM_S8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ec_fixedpoint.h"
+#include "ecm_arm.h"
+
+/* round(acc * m * 2^(sh - 31)): exactly ec_mul_by_quantized_mul
+ * (TFLite's doubling high multiply rounding half up, then a rounding right shift with ties away
+ * from zero), written for a 32-bit core. The high multiply is floor((x m + 2^30) / 2^31), as
+ * ec_requant_setup explains (m >= 0: it never saturates): one smlal into 2^30 with DSP. The
+ * rounding shift by r > 0 is floor((s - [s < 0] + 2^(r - 1)) / 2^r), computed as
+ * ((t >> (r - 1)) + 1) >> 1 with t = s - [s < 0], which cannot overflow (s > INT32_MIN). */
+static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
+{
+    const int32_t xs = (int32_t)((uint32_t)acc << (sh > 0 ? sh : 0));
+    int32_t s;
+#if defined(ECM_DSP)
+    uint32_t l = 1u << 30;
+    int32_t h = 0;
+    __asm__("smlal %0, %1, %2, %3" : "+r"(l), "+r"(h) : "r"(xs), "r"(m));
+    s = (int32_t)((l >> 31) | ((uint32_t)h << 1));
+#else
+    const int64_t ab = (int64_t)xs * (int64_t)m;
+    s = (int32_t)(uint32_t)((uint64_t)(ab + ((int64_t)1 << 30)) >> 31);
+#endif
+    if (sh < 0) {
+        const int32_t t = s + (s >> 31);
+        s = ((t >> (-sh - 1)) + 1) >> 1;
+    }
+    return s;
+}
+
+/* ecm_mbqm of `acc` with channel c's parameters, plus the output offset, clamped. */
+static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, int32_t c,
+                                 int32_t off, int32_t lo, int32_t hi)
+{
+    const int32_t v = ecm_mbqm(acc, multiplier[c], shift[c]) + off;
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+#if defined(ECM_MVE)
+/* y[lanes[j]] = requantized acc lane j for the lanes in pr, channel parameters at the same
+ * offsets from multiplier / shift: ecm_requant four lanes at a time. vqrdmulh is exactly the
+ * doubling high multiply (floor((x m + 2^30) / 2^31)); the rounding right shift rounds ties up,
+ * so negative values are first lowered by one (TFLite rounds ties away from zero). */
+static inline void ecm_requant_lanes(int32x4_t acc, const int32_t *multiplier, const int32_t *shift,
+                                     uint32x4_t lanes, mve_pred16_t pr, int32_t off, int32_t lo, int32_t hi,
+                                     int8_t *y)
+{
+    const int32x4_t sh = vldrwq_gather_shifted_offset_z_s32(shift, lanes, pr);
+    const int32x4_t m = vldrwq_gather_shifted_offset_z_s32(multiplier, lanes, pr);
+    const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
+    int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
+    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+    v = vaddq_n_s32(vrshlq_s32(v, right), off);
+    v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+    vstrbq_scatter_offset_p_s32(y, lanes, v, pr);
+}
+#endif
+
+/* What one product needs besides its rows and output. */
+typedef struct {
+    const int8_t *w;              /* packed weights */
+    const int32_t *bias_eff;      /* [n] */
+    const int32_t *multiplier, *shift;
+    int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
+    int32_t off, lo, hi;          /* output offset and clamp */
+    int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
+    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium only) */
+    int32_t n4;                   /* n rounded up to 4 */
+} ecm_gemm;
+
+#if !defined(ECM_MVE)
+/* q[group][row][4] = the rows' groups of four in __sxtb16 order (x0, x2, x1, x3), zero past k;
+ * `rows` rows (1 or 2) interleaved per group. */
+static inline void ecm_widen_rows(const int8_t *r0, const int8_t *r1, int32_t rows, int32_t k, int32_t k4,
+                                  int16_t *q)
+{
+    int32_t g, j, r;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *src = r == 0 ? r0 : r1;
+        int16_t *d = q + 4 * r;
+        for (g = 0; g + 4 <= k; g += 4, d += 4 * rows) {
+#if defined(ECM_DSP)
+            const int32_t v = ecm_word(src + g), lo = __sxtb16(v), hi = ecm_sxtb16_ror8(v);
+            memcpy(d, &lo, 4);
+            memcpy(d + 2, &hi, 4);
+#else
+            d[0] = src[g];
+            d[1] = src[g + 2];
+            d[2] = src[g + 1];
+            d[3] = src[g + 3];
+#endif
+        }
+        if (g < k4) {
+            int8_t t[4] = {0, 0, 0, 0};
+            for (j = 0; g + j < k; ++j) {
+                t[j] = src[g + j];
+            }
+            d[0] = t[0];
+            d[1] = t[2];
+            d[2] = t[1];
+            d[3] = t[3];
+        }
+    }
+}
+#endif
+
+#if defined(ECM_MVE)
+/* Byte offsets of one channel's 16 weights (four groups) inside a pair block: group g lane j at
+ * 8 g + j; the pair's second channel is 4 further. */
+static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+#endif
+
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+/* Two 32-bit words from *p (8-byte load, any 4-byte alignment), advancing *p by 8 bytes: one
+ * post-indexed ldrd (gcc splits a C 8-byte load into two ldr and adds). */
+#define ECM_LDRD(lo, hi, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : : "memory")
+
+/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes. */
+#define ECM_GROUP2X2(q, wp)                                                     \
+    do {                                                                        \
+        int32_t xa, xb, ya, yb, w0, w1, w0a, w0b, w1a, w1b;                     \
+        ECM_LDRD(xa, xb, q);                                                    \
+        ECM_LDRD(ya, yb, q);                                                    \
+        ECM_LDRD(w0, w1, wp);                                                   \
+        w0a = __sxtb16(w0);                                                     \
+        w0b = ecm_sxtb16_ror8(w0);                                              \
+        w1a = __sxtb16(w1);                                                     \
+        w1b = ecm_sxtb16_ror8(w1);                                              \
+        s00 = __smlad(xb, w0b, __smlad(xa, w0a, s00));                          \
+        s01 = __smlad(xb, w1b, __smlad(xa, w1a, s01));                          \
+        s10 = __smlad(yb, w0b, __smlad(ya, w0a, s10));                          \
+        s11 = __smlad(yb, w1b, __smlad(ya, w1a, s11));                          \
+    } while (0)
+#endif
+
+/* s[2r + j] = dot products of rows r (2 of them, or 1: s[2], s[3] untouched) with the pair's
+ * channels j, added to s. wp: the pair's packed block. */
+static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows,
+                                 const int8_t *wp, int32_t s[4])
+{
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3], i;
+#if defined(ECM_MVE)
+    const uint8x16_t lanes0 = vld1q_u8(ecm_pair_lanes), lanes1 = vaddq_n_u8(lanes0, 4);
+    const int32_t full = g->k & ~15;
+    if (rows == 2) {
+        for (i = 0; i < full; i += 16) {
+            const int8x16_t w0 = vldrbq_gather_offset_s8(wp + 2 * i, lanes0);
+            const int8x16_t w1 = vldrbq_gather_offset_s8(wp + 2 * i, lanes1);
+            const int8x16_t x0 = vldrbq_s8(r0 + i), x1 = vldrbq_s8(r1 + i);
+            s00 = vmladavaq_s8(s00, x0, w0);
+            s01 = vmladavaq_s8(s01, x0, w1);
+            s10 = vmladavaq_s8(s10, x1, w0);
+            s11 = vmladavaq_s8(s11, x1, w1);
+        }
+        if (i < g->k) {
+            const mve_pred16_t pr = vctp8q((uint32_t)(g->k - i));
+            const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * i, lanes0, pr);
+            const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * i, lanes1, pr);
+            const int8x16_t x0 = vldrbq_z_s8(r0 + i, pr), x1 = vldrbq_z_s8(r1 + i, pr);
+            s00 = vmladavaq_s8(s00, x0, w0);
+            s01 = vmladavaq_s8(s01, x0, w1);
+            s10 = vmladavaq_s8(s10, x1, w0);
+            s11 = vmladavaq_s8(s11, x1, w1);
+        }
+    } else {
+        for (i = 0; i < full; i += 16) {
+            const int8x16_t x0 = vldrbq_s8(r0 + i);
+            s00 = vmladavaq_s8(s00, x0, vldrbq_gather_offset_s8(wp + 2 * i, lanes0));
+            s01 = vmladavaq_s8(s01, x0, vldrbq_gather_offset_s8(wp + 2 * i, lanes1));
+        }
+        if (i < g->k) {
+            const mve_pred16_t pr = vctp8q((uint32_t)(g->k - i));
+            const int8x16_t x0 = vldrbq_z_s8(r0 + i, pr);
+            s00 = vmladavaq_s8(s00, x0, vldrbq_gather_offset_z_s8(wp + 2 * i, lanes0, pr));
+            s01 = vmladavaq_s8(s01, x0, vldrbq_gather_offset_z_s8(wp + 2 * i, lanes1, pr));
+        }
+    }
+#else
+    const int16_t *q = g->q;
+    const int32_t groups = g->k4 / 4;
+    (void)r0;
+    (void)r1;
+    if (rows == 2) {
+#if defined(ECM_DSP)
+        const int8_t *const wend = wp + 8 * (size_t)groups;
+        (void)i;
+        while (wp < wend) {
+            ECM_GROUP2X2(q, wp);
+            if (wp == wend) {
+                break;
+            }
+            ECM_GROUP2X2(q, wp);
+        }
+#else
+        for (i = 0; i < groups; ++i, q += 8, wp += 8) {
+            s00 += q[0] * wp[0] + q[1] * wp[2] + q[2] * wp[1] + q[3] * wp[3];
+            s01 += q[0] * wp[4] + q[1] * wp[6] + q[2] * wp[5] + q[3] * wp[7];
+            s10 += q[4] * wp[0] + q[5] * wp[2] + q[6] * wp[1] + q[7] * wp[3];
+            s11 += q[4] * wp[4] + q[5] * wp[6] + q[6] * wp[5] + q[7] * wp[7];
+        }
+#endif
+    } else {
+        for (i = 0; i < groups; ++i, q += 4, wp += 8) {
+#if defined(ECM_DSP)
+            int32_t xa, xb, w0, w1;
+            memcpy(&xa, q, 4);
+            memcpy(&xb, q + 2, 4);
+            memcpy(&w0, wp, 4);
+            memcpy(&w1, wp + 4, 4);
+            s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
+            s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
+#else
+            s00 += q[0] * wp[0] + q[1] * wp[2] + q[2] * wp[1] + q[3] * wp[3];
+            s01 += q[0] * wp[4] + q[1] * wp[6] + q[2] * wp[5] + q[3] * wp[7];
+#endif
+        }
+    }
+#endif
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
+#if defined(ECM_MVE)
+/* y[0..n) = requantized acc[0..n), four channels per step. */
+static inline void ecm_requant_row(const ecm_gemm *g, const int32_t *acc, int8_t *y)
+{
+    const uint32x4_t lanes = vidupq_n_u32(0, 1);
+    int32_t c;
+    for (c = 0; c < g->n; c += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(g->n - c));
+        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), g->multiplier + c, g->shift + c, lanes, pr, g->off, g->lo, g->hi,
+                          y + c);
+    }
+}
+
+/* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): the sums of every channel
+ * into scratch, then requantized four at a time. */
+static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
+                                 int8_t *y1)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
+    int32_t c, s[4];
+    if (rows == 2 && (g->k & 15) == 0) {   /* the common case, written out: no tail, no branches */
+        const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
+        const int32_t *const bias = g->bias_eff;
+        const int32_t n = g->n, steps = g->k / 16;
+        for (c = 0; c < n; c += 2) {
+            const int32_t c1 = c + 1 < n ? c + 1 : c;
+            const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
+            int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
+            for (i = 0; i < steps; ++i) {
+                const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
+                const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
+                s00 = vmladavaq_s8(s00, v0, w0);
+                s01 = vmladavaq_s8(s01, v0, w1);
+                s10 = vmladavaq_s8(s10, v1, w0);
+                s11 = vmladavaq_s8(s11, v1, w1);
+                wp += 32;
+                x0 += 16;
+                x1 += 16;
+            }
+            a0[c] = s00;
+            a0[c + 1] = s01;
+            a1[c] = s10;
+            a1[c + 1] = s11;
+        }
+        ecm_requant_row(g, a0, y0);
+        ecm_requant_row(g, a1, y1);
+        return;
+    }
+    for (c = 0; c < g->n; c += 2) {
+        const int32_t c1 = c + 1 < g->n ? c + 1 : c;
+        s[0] = s[2] = g->bias_eff[c];
+        s[1] = s[3] = g->bias_eff[c1];
+        ecm_pair_dots(g, r0, r1, rows, g->w + (size_t)(c / 2) * pair_bytes, s);
+        a0[c] = s[0];
+        a0[c + 1] = s[1];
+        a1[c] = s[2];
+        a1[c + 1] = s[3];
+    }
+    ecm_requant_row(g, a0, y0);
+    if (rows == 2) {
+        ecm_requant_row(g, a1, y1);
+    }
+}
+#else
+/* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
+static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
+                                 int8_t *y1)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    int32_t c, s[4];
+#if !defined(ECM_MVE)
+    ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
+#endif
+    /* locals: int8 stores may alias *g, which would reload these for every output */
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff;
+    const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
+    const int8_t *const w = g->w;
+    c = 0;
+#if defined(ECM_DSP)
+    if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
+        const int8_t *wp = w;
+        const int32_t ng = g->k4 / 4;
+        for (; c + 1 < n; c += 2) {
+            const int8_t *const wend = wp + 8 * (size_t)ng;
+            const int16_t *q = g->q;
+            const int32_t m0 = mult[c], m1 = mult[c + 1], h0 = shift[c], h1 = shift[c + 1];
+            int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
+            while (wp < wend) {
+                ECM_GROUP2X2(q, wp);
+                if (wp == wend) {
+                    break;
+                }
+                ECM_GROUP2X2(q, wp);
+            }
+            s00 = ecm_mbqm(s00, m0, h0) + off;
+            s01 = ecm_mbqm(s01, m1, h1) + off;
+            s10 = ecm_mbqm(s10, m0, h0) + off;
+            s11 = ecm_mbqm(s11, m1, h1) + off;
+            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
+            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+            y1[c] = (int8_t)(s10 < lo ? lo : (s10 > hi ? hi : s10));
+            y1[c + 1] = (int8_t)(s11 < lo ? lo : (s11 > hi ? hi : s11));
+        }
+    } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
+        const int8_t *wp = w;
+        const int32_t ng = g->k4 / 4;
+        for (; c + 1 < n; c += 2) {
+            const int8_t *const wend = wp + 8 * (size_t)ng;
+            const int16_t *q = g->q;
+            int32_t s00 = bias[c], s01 = bias[c + 1];
+            while (wp < wend) {
+                int32_t xa, xb, w0, w1;
+                ECM_LDRD(xa, xb, q);
+                ECM_LDRD(w0, w1, wp);
+                s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
+                s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
+            }
+            s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
+            s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
+            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
+            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+        }
+    }
+#endif
+    for (; c < n; c += 2) {
+        const int32_t two = c + 1 < n;
+        s[0] = s[2] = bias[c];
+        s[1] = s[3] = two ? bias[c + 1] : 0;
+        ecm_pair_dots(g, r0, r1, rows, w + (size_t)(c / 2) * pair_bytes, s);
+        y0[c] = ecm_requant(s[0], mult, shift, c, off, lo, hi);
+        if (two) {
+            y0[c + 1] = ecm_requant(s[1], mult, shift, c + 1, off, lo, hi);
+        }
+        if (rows == 2) {
+            y1[c] = ecm_requant(s[2], mult, shift, c, off, lo, hi);
+            if (two) {
+                y1[c + 1] = ecm_requant(s[3], mult, shift, c + 1, off, lo, hi);
+            }
+        }
+    }
+}
+
+#endif
+
+/* m rows x_r = x + r * xs, outputs y_r = y + r * n. */
+static inline void ecm_gemm_matrix(const ecm_gemm *g, const int8_t *x, size_t xs, int32_t m, int8_t *y)
+{
+    int32_t r;
+    for (r = 0; r < m; r += 2) {
+        const int32_t rows = r + 1 < m ? 2 : 1;
+        const int8_t *a = x + (size_t)r * xs;
+        int8_t *o = y + (size_t)r * (size_t)g->n;
+        ecm_gemm_rows(g, a, a + xs, rows, o, o + g->n);
+    }
+}
+
+#endif /* ECM_GEMM_S8_H */

@@ -1,0 +1,46 @@
+/* edgec runtime, cmsis target: int8 add / subtract of two contiguous rows (no broadcasting),
+ * TFLM's ADD / SUB arithmetic as ec_add_s8 (see ec_elementwise_s8.h) with ecm_mbqm's 32-bit
+ * requantization; Helium: four lanes per step (vqrdmulh is the doubling high multiply, the
+ * rounding shift lowers negative values by one first, as ecm_requant_lanes). */
+#include "ecm_gemm_s8.h"
+#include "ecm_nn_s8.h"
+
+#if defined(ECM_MVE)
+/* ecm_mbqm on four lanes with one multiplier and shift. */
+static inline int32x4_t mbqm4(int32x4_t x, int32_t m, int32_t sh)
+{
+    if (sh > 0) {
+        x = vshlq_s32(x, vdupq_n_s32(sh));
+    }
+    x = vqrdmulhq_n_s32(x, m);
+    if (sh < 0) {
+        x = vrshlq_s32(vqaddq_s32(x, vshrq_n_s32(x, 31)), vdupq_n_s32(sh));
+    }
+    return x;
+}
+#endif
+
+void ecm_add_s8_row(const ec_add_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y, int32_t n)
+{
+    const int32_t ao = p->a_offset, bo = p->b_offset, am = p->a_multiplier, as = p->a_shift;
+    const int32_t bm = p->b_multiplier, bs = p->b_shift, om = p->out_multiplier, os = p->out_shift;
+    const int32_t off = p->out_offset, lo = p->act_min, hi = p->act_max, sub = p->subtract;
+    int32_t i;
+#if defined(ECM_MVE)
+    for (i = 0; i < n; i += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t va = mbqm4(vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(a + i, pr), ao), EC_ADD_S8_LEFT_SHIFT), am, as);
+        const int32x4_t vb = mbqm4(vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(b + i, pr), bo), EC_ADD_S8_LEFT_SHIFT), bm, bs);
+        int32x4_t v = vaddq_n_s32(mbqm4(sub ? vsubq_s32(va, vb) : vaddq_s32(va, vb), om, os), off);
+        v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+        vstrbq_p_s32(y + i, v, pr);
+    }
+#else
+    for (i = 0; i < n; ++i) {
+        const int32_t va = ecm_mbqm((a[i] + ao) * (1 << EC_ADD_S8_LEFT_SHIFT), am, as);
+        const int32_t vb = ecm_mbqm((b[i] + bo) * (1 << EC_ADD_S8_LEFT_SHIFT), bm, bs);
+        const int32_t v = ecm_mbqm(sub ? va - vb : va + vb, om, os) + off;
+        y[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+#endif
+}

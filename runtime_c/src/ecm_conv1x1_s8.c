@@ -1,0 +1,46 @@
+/* edgec runtime, cmsis target: int8 1x1 convolution without im2col (see ecm_nn_s8.h).
+ *
+ * With unit strides the input pixels are the rows of a matrix [n * h * w][in_c], so the whole
+ * layer is one matrix product (ecm_gemm_s8.h). With strides, each output row's pixels are input
+ * rows stride_w * in_c apart: one product per output row. */
+#include "ecm_gemm_s8.h"
+#include "ecm_nn_s8.h"
+
+int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p)
+{
+    return 2 * ((p->in_c + 3) / 4 * 4) * (int32_t)sizeof(int16_t)
+           + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
+}
+
+void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+                    const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+{
+    const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
+    ecm_gemm g;
+    int32_t b, oh;
+    g.w = w;
+    g.bias_eff = bias_eff;
+    g.multiplier = multiplier;
+    g.shift = shift;
+    g.n = p->out_c;
+    g.k = p->in_c;
+    g.k4 = (p->in_c + 3) / 4 * 4;
+    g.off = p->output_offset;
+    g.lo = p->act_min;
+    g.hi = p->act_max;
+    g.q = (int16_t *)scratch;
+    g.n4 = (p->out_c + 3) / 4 * 4;
+    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    if (p->stride_h == 1 && p->stride_w == 1) {
+        ecm_gemm_matrix(&g, x, ic, p->n * p->out_h * p->out_w, y);
+        return;
+    }
+    for (b = 0; b < p->n; ++b) {
+        for (oh = 0; oh < p->out_h; ++oh) {
+            const int8_t *row = x + (((size_t)b * (size_t)p->in_h + (size_t)oh * (size_t)p->stride_h)
+                                     * (size_t)p->in_w) * ic;
+            ecm_gemm_matrix(&g, row, (size_t)p->stride_w * ic, p->out_w,
+                            y + ((size_t)b * (size_t)p->out_h + (size_t)oh) * (size_t)p->out_w * oc);
+        }
+    }
+}

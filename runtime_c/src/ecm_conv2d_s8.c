@@ -1,0 +1,89 @@
+/* edgec runtime, cmsis target: int8 general convolution, im2col + 2 x 2 blocks (see ecm_nn_s8.h).
+ *
+ * Two output pixels at a time: their im2col rows (K raw int8 each, the input zero point for taps
+ * in the padding, which the folded bias accounts for) are gathered into scratch, then
+ * ecm_gemm_s8.h's core computes both pixels' outputs, every channel pair at once. */
+#include "ecm_gemm_s8.h"
+#include "ecm_nn_s8.h"
+
+/* K = k_h * k_w * in_c rounded up to 4. */
+static int32_t k4_of(const ec_conv2d_s8_params *p)
+{
+    return (p->k_h * p->k_w * p->in_c + 3) / 4 * 4;
+}
+
+int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
+{
+    return 2 * k4_of(p) * (int32_t)sizeof(int16_t) + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t)
+           + 2 * k4_of(p);
+}
+
+/* col[0..k4) = the im2col row of output pixel `pix` (in n, oh, ow order), zeros past K. */
+static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, int8_t *col)
+{
+    const int32_t per_image = p->out_h * p->out_w, r = pix % per_image, ic = p->in_c;
+    const int8_t *img = x + (size_t)(pix / per_image) * (size_t)p->in_h * (size_t)p->in_w * (size_t)ic;
+    const int32_t ih0 = (r / p->out_w) * p->stride_h - p->pad_top, iw0 = (r % p->out_w) * p->stride_w - p->pad_left;
+    const int32_t k = p->k_h * p->k_w * ic, k4 = k4_of(p);
+    const int zp = -p->input_offset;
+    int32_t kh, kw;
+    for (kh = 0; kh < p->k_h; ++kh) {
+        const int32_t ih = ih0 + kh * p->dil_h;
+        for (kw = 0; kw < p->k_w; ++kw) {
+            const int32_t iw = iw0 + kw * p->dil_w;
+            const int inside = ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w;
+            if (ic < 8) {   /* a few channels (first layers): a call to memcpy costs more */
+                int32_t c;
+                if (inside) {
+                    const int8_t *src = img + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)ic;
+                    for (c = 0; c < ic; ++c) {
+                        col[c] = src[c];
+                    }
+                } else {
+                    for (c = 0; c < ic; ++c) {
+                        col[c] = (int8_t)zp;
+                    }
+                }
+            } else if (inside) {
+                memcpy(col, img + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)ic, (size_t)ic);
+            } else {
+                memset(col, zp, (size_t)ic);
+            }
+            col += ic;
+        }
+    }
+    if (k4 > k) {
+        memset(col, 0, (size_t)(k4 - k));
+    }
+}
+
+void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+                   const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+{
+    const int32_t pixels = p->n * p->out_h * p->out_w, oc = p->out_c, k4 = k4_of(p);
+    int8_t *col0 = (int8_t *)scratch + 4 * (size_t)k4 + 8 * (size_t)((oc + 3) / 4 * 4), *col1 = col0 + k4;
+    ecm_gemm g;
+    int32_t pix;
+    g.w = w;
+    g.bias_eff = bias_eff;
+    g.multiplier = multiplier;
+    g.shift = shift;
+    g.n = oc;
+    g.k = k4;
+    g.k4 = k4;
+    g.off = p->output_offset;
+    g.lo = p->act_min;
+    g.hi = p->act_max;
+    g.q = (int16_t *)scratch;
+    g.n4 = (p->out_c + 3) / 4 * 4;
+    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    for (pix = 0; pix < pixels; pix += 2) {
+        const int32_t rows = pix + 1 < pixels ? 2 : 1;
+        int8_t *y0 = y + (size_t)pix * (size_t)oc;
+        im2col(p, x, pix, col0);
+        if (rows == 2) {
+            im2col(p, x, pix + 1, col1);
+        }
+        ecm_gemm_rows(&g, col0, col1, rows, y0, y0 + oc);
+    }
+}

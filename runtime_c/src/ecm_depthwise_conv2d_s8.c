@@ -1,0 +1,203 @@
+/* edgec runtime, cmsis target: int8 depthwise convolution, channel multiplier 1, without im2col
+ * (see ecm_nn_s8.h).
+ *
+ * Per output pixel, its taps are located once: inside the image, tap 0 plus offsets fixed per
+ * layer; a tap in the padding points at a row of input zero points in scratch, which adds
+ * exactly what the folded bias counted for it. Then channels go through all taps a block at a
+ * time. The weights are reordered by the compiler into blocks of eight channels,
+ * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
+ * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
+ * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
+ * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
+ * int32 accumulators, requantized four lanes at a time and stored with a stride of 2. */
+#include "ecm_gemm_s8.h"
+#include "ecm_nn_s8.h"
+
+int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
+{
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8;
+}
+
+/* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
+static void tap_offsets(const ec_conv2d_s8_params *p, int32_t *toff)
+{
+    int32_t kh, kw;
+    for (kh = 0; kh < p->k_h; ++kh) {
+        for (kw = 0; kw < p->k_w; ++kw) {
+            *toff++ = (kh * p->dil_h * p->in_w + kw * p->dil_w) * p->in_c;
+        }
+    }
+}
+
+/* taps[t] = where tap t of output pixel (oh, ow) of image img reads its channels: tap 0 plus
+ * the fixed offsets when every tap is inside the image, else one by one. */
+static void locate(const ec_conv2d_s8_params *p, const int8_t *img, const int8_t *zrow, const int32_t *toff,
+                   int32_t oh, int32_t ow, const int8_t **taps)
+{
+    const int32_t ih0 = oh * p->stride_h - p->pad_top, iw0 = ow * p->stride_w - p->pad_left;
+    const int32_t nt = p->k_h * p->k_w;
+    int32_t kh, kw, t;
+    if (ih0 >= 0 && iw0 >= 0 && ih0 + (p->k_h - 1) * p->dil_h < p->in_h && iw0 + (p->k_w - 1) * p->dil_w < p->in_w) {
+        const int8_t *base = img + ((size_t)ih0 * (size_t)p->in_w + (size_t)iw0) * (size_t)p->in_c;
+        for (t = 0; t < nt; ++t) {
+            taps[t] = base + toff[t];
+        }
+        return;
+    }
+    for (kh = 0; kh < p->k_h; ++kh) {
+        const int32_t ih = ih0 + kh * p->dil_h;
+        for (kw = 0; kw < p->k_w; ++kw) {
+            const int32_t iw = iw0 + kw * p->dil_w;
+            const int inside = ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w;
+            *taps++ = inside ? img + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->in_c : zrow;
+        }
+    }
+}
+
+/* What every block of a layer needs. */
+typedef struct {
+    const int8_t *const *taps;
+    int32_t nt, ch;
+    const int8_t *w;
+    const int32_t *bias_eff, *multiplier, *shift;
+    int32_t off, lo, hi;
+} dw_layer;
+
+#if defined(ECM_MVE)
+/* Channels [c, c + 8) (fewer at the end) of one pixel into y (the pixel's first channel). */
+static void block8(const dw_layer *d, int32_t c, int8_t *y)
+{
+    const int32_t n = d->ch - c < 8 ? d->ch - c : 8;
+    const mve_pred16_t pr = vctp16q((uint32_t)n);
+    const mve_pred16_t pe = vctp32q((uint32_t)(n + 1) / 2), po = vctp32q((uint32_t)n / 2);
+    const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
+    const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8;
+    int32x4_t e = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, even, pe);
+    int32x4_t o = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, odd, po);
+    int32_t t;
+    if (n == 8) {   /* a whole block: no predication in the tap loop */
+        for (t = 0; t < d->nt; ++t) {
+            const int16x8_t x = vldrbq_s16(d->taps[t] + c), wv = vldrbq_s16(wb + 8 * t);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
+    } else {
+        for (t = 0; t < d->nt; ++t) {
+            const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
+    }
+    ecm_requant_lanes(e, d->multiplier + c, d->shift + c, even, pe, d->off, d->lo, d->hi, y + c);
+    ecm_requant_lanes(o, d->multiplier + c, d->shift + c, odd, po, d->off, d->lo, d->hi, y + c);
+}
+#else
+/* Channel c of one pixel, one tap at a time (the tail of a block, and every channel without DSP). */
+static int32_t channel(const dw_layer *d, int32_t c)
+{
+    const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
+    int32_t s = d->bias_eff[c], t;
+    for (t = 0; t < d->nt; ++t) {
+        s += d->taps[t][c] * wb[8 * t];
+    }
+    return s;
+}
+
+#if defined(ECM_DSP)
+/* One tap of a four-channel block: x and w words, each channel's halfword products. */
+#define ECM_DW_TAP(xp, wp)                                      \
+    do {                                                        \
+        const int32_t xv = ecm_word(xp), wv = ecm_word(wp);     \
+        const int32_t xl = __sxtb16(xv), wl = __sxtb16(wv);     \
+        const int32_t xh = ecm_sxtb16_ror8(xv), wh = ecm_sxtb16_ror8(wv); \
+        a0 = __smlabb(xl, wl, a0);                              \
+        a2 = __smlatt(xl, wl, a2);                              \
+        a1 = __smlabb(xh, wh, a1);                              \
+        a3 = __smlatt(xh, wh, a3);                              \
+    } while (0)
+
+/* Channels [c, c + 4) of one pixel (all four exist) into y (the pixel's first channel). */
+static void block4(const dw_layer *d, int32_t c, int8_t *y)
+{
+    const int8_t *const *tp = d->taps;
+    const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
+    int32_t a0 = d->bias_eff[c], a1 = d->bias_eff[c + 1], a2 = d->bias_eff[c + 2], a3 = d->bias_eff[c + 3], t;
+    if (d->nt == 9) {
+        ECM_DW_TAP(tp[0] + c, wb);
+        ECM_DW_TAP(tp[1] + c, wb + 8);
+        ECM_DW_TAP(tp[2] + c, wb + 16);
+        ECM_DW_TAP(tp[3] + c, wb + 24);
+        ECM_DW_TAP(tp[4] + c, wb + 32);
+        ECM_DW_TAP(tp[5] + c, wb + 40);
+        ECM_DW_TAP(tp[6] + c, wb + 48);
+        ECM_DW_TAP(tp[7] + c, wb + 56);
+        ECM_DW_TAP(tp[8] + c, wb + 64);
+    } else {
+        for (t = 0; t < d->nt; ++t) {
+            ECM_DW_TAP(tp[t] + c, wb + 8 * t);
+        }
+    }
+    {   /* locals: int8 stores may alias *d, which would reload these for every output */
+        const int32_t *const mult = d->multiplier, *const shift = d->shift;
+        const int32_t off = d->off, lo = d->lo, hi = d->hi;
+        y[c] = ecm_requant(a0, mult, shift, c, off, lo, hi);
+        y[c + 1] = ecm_requant(a1, mult, shift, c + 1, off, lo, hi);
+        y[c + 2] = ecm_requant(a2, mult, shift, c + 2, off, lo, hi);
+        y[c + 3] = ecm_requant(a3, mult, shift, c + 3, off, lo, hi);
+    }
+}
+#endif
+#endif
+
+/* Every channel of one pixel (taps located) into y. */
+static void pixel(const dw_layer *d, int8_t *y)
+{
+    int32_t c = 0;
+#if defined(ECM_MVE)
+    for (; c < d->ch; c += 8) {
+        block8(d, c, y);
+    }
+#else
+#if defined(ECM_DSP)
+    for (; c + 4 <= d->ch; c += 4) {
+        block4(d, c, y);
+    }
+#endif
+    for (; c < d->ch; ++c) {
+        y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, c, d->off, d->lo, d->hi);
+    }
+#endif
+}
+
+void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
+                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift, int8_t *y,
+                             void *scratch)
+{
+    const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
+    const int8_t **taps = (const int8_t **)scratch;
+    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * p->k_h * p->k_w);
+    int8_t *zrow = (int8_t *)scratch + 12 * p->k_h * p->k_w;
+    dw_layer d;
+    int32_t b, oh, ow;
+    d.taps = taps;
+    d.nt = p->k_h * p->k_w;
+    d.ch = p->in_c;
+    d.w = w;
+    d.bias_eff = bias_eff;
+    d.multiplier = multiplier;
+    d.shift = shift;
+    d.off = p->output_offset;
+    d.lo = p->act_min;
+    d.hi = p->act_max;
+    memset(zrow, -p->input_offset, (size_t)p->in_c);
+    tap_offsets(p, toff);
+    for (b = 0; b < p->n; ++b) {
+        for (oh = 0; oh < p->out_h; ++oh) {
+            for (ow = 0; ow < p->out_w; ++ow) {
+                locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
+                pixel(&d, y);
+                y += p->in_c;
+            }
+        }
+    }
+}

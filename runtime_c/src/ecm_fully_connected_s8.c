@@ -1,0 +1,29 @@
+/* edgec runtime, cmsis target: int8 fully connected (see ecm_nn_s8.h and ecm_gemm_s8.h). */
+#include "ecm_gemm_s8.h"
+#include "ecm_nn_s8.h"
+
+int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
+{
+    return 2 * ((p->k + 3) / 4 * 4) * (int32_t)sizeof(int16_t)
+           + 2 * ((p->n + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
+}
+
+void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+                            const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+{
+    ecm_gemm g;
+    g.w = w;
+    g.bias_eff = bias_eff;
+    g.multiplier = multiplier;
+    g.shift = shift;
+    g.n = p->n;
+    g.k = p->k;
+    g.k4 = (p->k + 3) / 4 * 4;
+    g.off = p->output_offset;
+    g.lo = p->act_min;
+    g.hi = p->act_max;
+    g.q = (int16_t *)scratch;
+    g.n4 = (p->n + 3) / 4 * 4;
+    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    ecm_gemm_matrix(&g, x, (size_t)p->k, p->m, y);
+}

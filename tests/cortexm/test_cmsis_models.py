@@ -1,0 +1,118 @@
+"""cmsis target on whole models: the example models and the four MLPerf Tiny reference models
+bit-exact with the integer simulator in a host build (plain C path), and cross-compiled runs
+under QEMU bit-exact on the Cortex-M4 (DSP path, mps2-an386), the Cortex-M55 (Helium path,
+mps3-an547) and the Cortex-M0+ (plain path, v6-M on mps2-an385)."""
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import edgec
+from edgec.sim.interpreter import run_graph
+from tests.cortexm import cmsis_cases as cc
+from tests.cortexm.cmsis_qemu import CPUS, run_model, toolchain_available
+
+ROOT = Path(__file__).resolve().parents[2]
+MLPERF = ROOT.parent / "shared" / "models" / "mlperf_tiny"
+EXAMPLES = {"cnn": ("examples/cnn/digits_cnn.onnx", "examples/cnn/digits_calib.npz"),
+            "mlp": ("examples/mlp/digits_mlp.onnx", "examples/mlp/digits_calib.npz")}
+TFLITE = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite", "resnet": "pretrainedResnet_quant.tflite",
+          "ad01": "ad01_int8.tflite"}
+qemu = pytest.mark.skipif(not toolchain_available(), reason="arm-none-eabi-gcc / qemu-system-arm not installed")
+
+_cache: dict = {}
+
+
+def _model(key: str):
+    if key not in _cache:
+        if key in EXAMPLES:
+            onnx_path, calib = EXAMPLES[key]
+            _cache[key] = edgec.compile(str(ROOT / onnx_path), quant="int8", calib=str(ROOT / calib), target="cmsis")
+        else:
+            path = MLPERF / TFLITE[key]
+            if not path.exists():
+                pytest.fail(f"MLPerf Tiny model missing: {path}")
+            _cache[key] = edgec.compile(str(path), target="cmsis")
+    return _cache[key]
+
+
+def _feeds(art, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {v.name: rng.integers(-128, 128, v.shape).astype(np.int8) for v in art.graph.inputs}
+
+
+@pytest.mark.parametrize("key", ["cnn", "mlp", "kws", "vww", "resnet", "ad01"])
+def test_host_build_bit_exact(key):
+    art = _model(key)
+    assert art.target == "cmsis"
+    assert any(f.startswith("ecm_") for f in art.c.files)
+    for seed in range(2):
+        feeds = _feeds(art, seed)
+        got, want = art.run(feeds), art.simulate(feeds)
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+
+
+def _kernel_chain():
+    """Every cmsis kernel in one graph, with odd channel counts, padding, strides and a tail."""
+    rng = np.random.default_rng(11)
+    x = cc.input_value(rng, (1, 9, 7, 3))
+    r = cc.input_value(rng, (1, 5, 3, 7), "r")
+    c1 = cc.conv_node(rng, x, 7, (3, 3), (2, 2), (1, 1, 1, 0), name="c1")
+    dw = cc.conv_node(rng, c1.outputs[0], 7, (3, 3), pads=(1, 1, 1, 1), depthwise=True, name="dw")
+    ca = cc.conv_add_node(rng, dw.outputs[0], r, (3, 3), (1, 1, 1, 1), True, name="ca")
+    pw = cc.conv_node(rng, ca.outputs[0], 13, (1, 1), name="pw")
+    nodes = [c1, dw, ca, pw]
+    g = cc.graph([x, r], nodes)
+    return g, cc.feeds(rng, g)
+
+
+def _assert_qemu_exact(files, sig, feeds, want, cpu):
+    got = run_model(files, sig, feeds, cpu).outputs
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k], err_msg=cpu)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55", "cortex-m0plus"])
+def test_kernel_chain_under_qemu(cpu):
+    from edgec.backend.c import emit_c
+    g, feeds = _kernel_chain()
+    src = emit_c(g, "t", target="cmsis")
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
+@qemu
+@pytest.mark.parametrize("key,cpu", [("kws", "cortex-m4"), ("kws", "cortex-m55"), ("kws", "cortex-m0plus"),
+                                     ("cnn", "cortex-m4"), ("cnn", "cortex-m55"), ("ad01", "cortex-m55")])
+def test_model_under_qemu(key, cpu):
+    art = _model(key)
+    feeds = _feeds(art, 3)
+    _assert_qemu_exact(art.c.files, art.c.signature(), feeds, art.simulate(feeds), cpu)
+
+
+@qemu
+@pytest.mark.parametrize("cpu,mnemonic", [("cortex-m4", "smlad"), ("cortex-m55", "vmladava"),
+                                          ("cortex-m0plus", "muls")])
+def test_each_core_builds_its_own_path(cpu, mnemonic, tmp_path):
+    """The one source picks the DSP path on the M4, Helium on the M55 and plain C on the M0+
+    (read from gcc's assembly: this objdump does not decode MVE)."""
+    art = _model("kws")
+    for k, text in art.c.files.items():
+        (tmp_path / k).write_text(text)
+    flags = CPUS[cpu][0]
+    asm = subprocess.run(["arm-none-eabi-gcc", "-mthumb", *flags, "-O2", "-std=c99", "-S", "-o", "-",
+                          str(tmp_path / "ecm_conv1x1_s8.c")], capture_output=True, text=True, check=True).stdout
+    assert mnemonic in asm
+    if cpu != "cortex-m55":
+        assert "vmladava" not in asm
+    if cpu == "cortex-m0plus":
+        assert "smlad" not in asm
+
+
+def test_cli_compile_target_cmsis(tmp_path):
+    from edgec.cli import main
+    assert main(["compile", str(MLPERF / TFLITE["ad01"]), "-o", str(tmp_path), "--target", "cmsis"]) == 0
+    assert (tmp_path / "ecm_fully_connected_s8.c").exists()
+    assert "ecm_fully_connected_s8(" in (tmp_path / "ad01_int8.c").read_text()
