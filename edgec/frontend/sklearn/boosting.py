@@ -1,0 +1,167 @@
+"""Gradient boosting (GradientBoosting*, HistGradientBoosting*) -> tree_ensemble + the loss's link.
+
+Boosting sums one tree per stage and per raw-score column onto an initial raw prediction, then
+applies the inverse link of its loss. Each column gets its own tree_ensemble (one leaf value per
+leaf, no zero padding for the other columns); the columns are concatenated before the link.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from edgec.errors import UnsupportedOpError
+from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name
+from edgec.frontend.sklearn.trees import join_trees, tree_arrays, tree_ensemble
+from edgec.ir.graph import Value
+
+from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
+                              HistGradientBoostingClassifier, HistGradientBoostingRegressor)
+
+
+def _binary(ctx: SkContext, op: str, a: Value, b: Value, hint: str) -> Value:
+    from edgec.ops.elementwise import BinaryAttrs
+    return ctx.node(op, [a, b], BinaryAttrs(), hint)
+
+
+def unary(ctx: SkContext, op: str, a: Value, hint: str) -> Value:
+    from edgec.ops.elementwise import PointwiseAttrs
+    return ctx.node(op, [a], PointwiseAttrs(), hint)
+
+
+def concat_columns(ctx: SkContext, cols: list[Value], hint: str) -> Value:
+    from edgec.ops.movement import ConcatAttrs
+    return cols[0] if len(cols) == 1 else ctx.node("concat", cols, ConcatAttrs(1), hint)
+
+
+def inverse_link(ctx: SkContext, est: Any, raw: Value) -> Value:
+    """The loss link's inverse applied to the raw scores (regressors: predict; classifiers: the
+    positive-class probability or the softmax)."""
+    from edgec.ops.reduce import SoftmaxAttrs
+    link = type(est._loss.link).__name__
+    if link == "IdentityLink":
+        return raw
+    if link == "LogLink":
+        return unary(ctx, "exp", raw, "exp")
+    if link == "LogitLink":
+        return unary(ctx, "sigmoid", raw, "sigmoid")
+    if link == "HalfLogitLink":
+        two = ctx.const(np.full((1, 1), 2.0, np.float32), "two")
+        return unary(ctx, "sigmoid", _binary(ctx, "mul", raw, two, "twice"), "sigmoid")
+    if link == "MultinomialLogit":
+        return ctx.node("softmax", [raw], SoftmaxAttrs(1), "proba")
+    raise UnsupportedOpError(type(est).__name__, estimator_name(est), f"loss link {link} is not supported")
+
+
+def classifier_outputs(ctx: SkContext, est: Any, raw: Value, binary_at_zero: str) -> Outputs:
+    """label / proba / decision of a boosted classifier from its raw scores [1, K].
+
+    binary_at_zero: how a binary model treats raw == 0: ">=" (GradientBoosting predicts the
+    positive class) or ">" (HistGradientBoosting predicts the negative one)."""
+    classes = est.classes_
+    if len(classes) > 2:
+        proba = inverse_link(ctx, est, raw)
+        return Outputs(label=ctx.argmax_label(raw, classes), proba=proba, decision=raw, classes=classes)
+    zero = ctx.const(np.zeros((1, 1), np.float32), "zero")
+    # arg_max keeps the first of equal scores, so the class that wins at raw == 0 goes first
+    if binary_at_zero == ">=":
+        label = ctx.argmax_label(concat_columns(ctx, [raw, zero], "pair"), classes[::-1])
+    else:
+        label = ctx.argmax_label(concat_columns(ctx, [zero, raw], "pair"), classes)
+    p = inverse_link(ctx, est, raw)
+    one = ctx.const(np.ones((1, 1), np.float32), "one")
+    proba = concat_columns(ctx, [_binary(ctx, "sub", one, p, "q"), p], "proba")
+    return Outputs(label=label, proba=proba, decision=raw, classes=classes)
+
+
+# -- GradientBoosting --------------------------------------------------------------------------
+
+def _gb_initial_raw(est: Any) -> np.ndarray:
+    """[K] raw prediction of the init estimator; it must not depend on X (zero or a Dummy*)."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    k = est.estimators_.shape[1]
+    if isinstance(est.init_, str) and est.init_ == "zero":
+        return np.zeros(k)
+    if isinstance(est.init_, (DummyClassifier, DummyRegressor)) and getattr(est.init_, "strategy", "") != "stratified":
+        return np.asarray(est._raw_predict_init(np.zeros((1, est.n_features_in_))), np.float64).reshape(k)
+    raise UnsupportedOpError(type(est).__name__, estimator_name(est),
+                             f"init estimator {type(est.init_).__name__} depends on the input; "
+                             "only init='zero' and the default prior are supported")
+
+
+def gb_raw(ctx: SkContext, est: Any, x: Value) -> Value:
+    """[1, K] raw scores: init + sum over stages of learning_rate * leaf, per column.
+
+    Leaf values are float32(learning_rate * value), the float64 product scikit-learn adds."""
+    base = _gb_initial_raw(est)
+    cols = []
+    for k in range(est.estimators_.shape[1]):
+        members = [tree_arrays(t.tree_, est.learning_rate * np.asarray(t.tree_.value[:, :, 0], np.float64))
+                   for t in est.estimators_[:, k]]
+        cols.append(tree_ensemble(ctx, x, join_trees(members, base[k:k + 1]), f"boost{k}"))
+    return concat_columns(ctx, cols, "raw")
+
+
+@converter(GradientBoostingClassifier)
+def gradient_boosting_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    return classifier_outputs(ctx, est, gb_raw(ctx, est, x), ">=")
+
+
+@converter(GradientBoostingRegressor)
+def gradient_boosting_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    return Outputs(value=gb_raw(ctx, est, x))
+
+
+# -- HistGradientBoosting ----------------------------------------------------------------------
+
+def hist_float32_threshold(t: np.ndarray) -> np.ndarray:
+    """float32 thresholds for HistGradientBoosting, which (unlike the other trees) compares float64
+    X with float64 thresholds: midpoints between bin edges (2.4699999999999998 between 2.46 and
+    2.48) or a data value itself (quantile bins). The C sees float32(x), so each float32 value v
+    has to stand for one float64 value: the shortest decimal that rounds to v (what a CSV file or
+    a sensor driver writes, and what the bundled data sets hold). t32 is the largest v whose
+    decimal is <= t. Thresholds that are float32 values already stay (exact for float32 data)."""
+    t = np.asarray(t, np.float64)
+    v = t.astype(np.float32)
+    out = v.copy()
+    for i in np.flatnonzero((v.astype(np.float64) != t) & np.isfinite(t)):
+        if float(str(v[i])) > t[i]:      # v's decimal lies above t: it belongs to the right side
+            out[i] = np.nextafter(v[i], np.float32(-np.inf))
+    return out
+
+
+def _hist_tree(est: Any, predictor: Any) -> dict[str, np.ndarray]:
+    n = predictor.nodes
+    if n["is_categorical"].any():
+        raise UnsupportedOpError(type(est).__name__, estimator_name(est),
+                                 "categorical splits (categorical_features) are not supported")
+    leaf = n["is_leaf"].astype(bool)
+    thr = np.where(leaf, 0.0, hist_float32_threshold(n["num_threshold"]))
+    return {"feature": np.where(leaf, -1, n["feature_idx"]).astype(np.int64), "threshold": thr,
+            "left": np.where(leaf, 0, n["left"]).astype(np.int64), "right": np.where(leaf, 0, n["right"]).astype(np.int64),
+            "missing_left": n["missing_go_to_left"].astype(bool) & ~leaf, "is_leaf": leaf,
+            "values": np.asarray(n["value"], np.float64).reshape(-1, 1)}
+
+
+def hist_raw(ctx: SkContext, est: Any, x: Value) -> Value:
+    """[1, K] raw scores: baseline + the predictors' leaf values (shrinkage already in them)."""
+    if getattr(est, "is_categorical_", None) is not None and np.any(est.is_categorical_):
+        raise UnsupportedOpError(type(est).__name__, estimator_name(est),
+                                 "categorical features are not supported")
+    base = np.asarray(est._baseline_prediction, np.float64).reshape(-1)
+    cols = []
+    for k in range(est.n_trees_per_iteration_):
+        members = [_hist_tree(est, it[k]) for it in est._predictors]
+        cols.append(tree_ensemble(ctx, x, join_trees(members, base[k:k + 1]), f"hist{k}"))
+    return concat_columns(ctx, cols, "raw")
+
+
+@converter(HistGradientBoostingClassifier)
+def hist_gradient_boosting_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    return classifier_outputs(ctx, est, hist_raw(ctx, est, x), ">")
+
+
+@converter(HistGradientBoostingRegressor)
+def hist_gradient_boosting_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    return Outputs(value=inverse_link(ctx, est, hist_raw(ctx, est, x)))
+
