@@ -116,16 +116,22 @@ def gradient_boosting_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
 
 def hist_float32_threshold(t: np.ndarray) -> np.ndarray:
     """float32 thresholds for HistGradientBoosting, which (unlike the other trees) compares float64
-    X with float64 thresholds: midpoints between bin edges (2.4699999999999998 between 2.46 and
-    2.48) or a data value itself (quantile bins). The C sees float32(x), so each float32 value v
-    has to stand for one float64 value: the shortest decimal that rounds to v (what a CSV file or
-    a sensor driver writes, and what the bundled data sets hold). t32 is the largest v whose
-    decimal is <= t. Thresholds that are float32 values already stay (exact for float32 data)."""
+    X with float64 thresholds: midpoints between bin edges or data values (quantile bins). The C
+    sees float32(x): each float32 v must stand for one float64 data value, and which side v
+    goes only matters when t and that value round to the same float32, i.e. when t is a data
+    value up to float64 noise:
+    - t within a few float64 ulps of the shortest decimal d that rounds to v = float32(t)
+      (short-decimal data: 2.4699999999999998 = (2.46 + 2.48) / 2 beside the data value 2.47):
+      v goes where scikit-learn sends d, so the noise is reproduced (2.47 > t goes right);
+    - otherwise (long data values such as diabetes' 0.05071724879143135, or t a float32
+      already): v = round-to-nearest(t), so x == t goes left as in float64.
+    Inputs already rounded to float32 in float64 arrays are not matched at such thresholds."""
     t = np.asarray(t, np.float64)
     v = t.astype(np.float32)
     out = v.copy()
     for i in np.flatnonzero((v.astype(np.float64) != t) & np.isfinite(t)):
-        if float(str(v[i])) > t[i]:      # v's decimal lies above t: it belongs to the right side
+        d = float(str(v[i]))
+        if d > t[i] and d - t[i] <= 4 * np.spacing(abs(t[i])):
             out[i] = np.nextafter(v[i], np.float32(-np.inf))
     return out
 
