@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from edgec.errors import UnsupportedOpError
-from edgec.frontend.sklearn.boosting import _binary, concat_columns
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name
+from edgec.frontend.sklearn.graph_ops import binary, concat_columns, scalar, unary
 from edgec.frontend.sklearn.trees import (classifier_leaf_values, join_trees, regressor_leaf_values,
                                           tree_arrays, tree_ensemble)
 from edgec.ir.graph import Value
@@ -32,10 +32,6 @@ def _trees_of(est: Any) -> list[tuple[Any, float]]:
     return members
 
 
-def _const(ctx: SkContext, v: float, hint: str) -> Value:
-    return ctx.const(np.full((1, 1), v, np.float32), hint)
-
-
 @converter(AdaBoostClassifier)
 def adaboost_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
     from edgec.ops.reduce import SoftmaxAttrs
@@ -52,15 +48,15 @@ def adaboost_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
         else:
             members.append(tree_arrays(tree.tree_, np.where(vote, w, -w / (k - 1))))
     votes = tree_ensemble(ctx, x, join_trees(members, np.zeros(1 if k == 2 else k)), "votes")
-    decision = _binary(ctx, "div", votes, _const(ctx, total, "total_weight"), "decision")
+    decision = binary(ctx, "div", votes, scalar(ctx, total, "total_weight"), "decision")
     if k == 2:
-        zero = _const(ctx, 0.0, "zero")
+        zero = scalar(ctx, 0.0, "zero")
         label = ctx.argmax_label(concat_columns(ctx, [zero, decision], "pair"), classes)   # class 1 iff > 0
-        half = _binary(ctx, "mul", decision, _const(ctx, 0.5, "half"), "half")
-        logits = concat_columns(ctx, [ctx.node("neg", [half], _pointwise(), "neg"), half], "logits")
+        half = binary(ctx, "mul", decision, scalar(ctx, 0.5, "half"), "half")
+        logits = concat_columns(ctx, [unary(ctx, "neg", half, "neg"), half], "logits")
     else:
         label = ctx.argmax_label(decision, classes)
-        logits = _binary(ctx, "div", decision, _const(ctx, float(k - 1), "k_minus_1"), "logits")
+        logits = binary(ctx, "div", decision, scalar(ctx, float(k - 1), "k_minus_1"), "logits")
     proba = ctx.node("softmax", [logits], SoftmaxAttrs(1), "proba")
     return Outputs(label=label, proba=proba, decision=decision, classes=classes)
 
@@ -77,7 +73,3 @@ def adaboost_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
     value = ctx.node("weighted_median", [preds], weighted_median_attrs([w for _, w in members]), "predict")
     return Outputs(value=value)
 
-
-def _pointwise():
-    from edgec.ops.elementwise import PointwiseAttrs
-    return PointwiseAttrs()

@@ -12,26 +12,12 @@ import numpy as np
 
 from edgec.errors import UnsupportedOpError
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name
+from edgec.frontend.sklearn.graph_ops import binary, concat_columns, scalar, unary
 from edgec.frontend.sklearn.trees import join_trees, tree_arrays, tree_ensemble
 from edgec.ir.graph import Value
 
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor)
-
-
-def _binary(ctx: SkContext, op: str, a: Value, b: Value, hint: str) -> Value:
-    from edgec.ops.elementwise import BinaryAttrs
-    return ctx.node(op, [a, b], BinaryAttrs(), hint)
-
-
-def unary(ctx: SkContext, op: str, a: Value, hint: str) -> Value:
-    from edgec.ops.elementwise import PointwiseAttrs
-    return ctx.node(op, [a], PointwiseAttrs(), hint)
-
-
-def concat_columns(ctx: SkContext, cols: list[Value], hint: str) -> Value:
-    from edgec.ops.movement import ConcatAttrs
-    return cols[0] if len(cols) == 1 else ctx.node("concat", cols, ConcatAttrs(1), hint)
 
 
 def inverse_link(ctx: SkContext, est: Any, raw: Value) -> Value:
@@ -46,8 +32,7 @@ def inverse_link(ctx: SkContext, est: Any, raw: Value) -> Value:
     if link == "LogitLink":
         return unary(ctx, "sigmoid", raw, "sigmoid")
     if link == "HalfLogitLink":
-        two = ctx.const(np.full((1, 1), 2.0, np.float32), "two")
-        return unary(ctx, "sigmoid", _binary(ctx, "mul", raw, two, "twice"), "sigmoid")
+        return unary(ctx, "sigmoid", binary(ctx, "mul", raw, scalar(ctx, 2.0, "two"), "twice"), "sigmoid")
     if link == "MultinomialLogit":
         return ctx.node("softmax", [raw], SoftmaxAttrs(1), "proba")
     raise UnsupportedOpError(type(est).__name__, estimator_name(est), f"loss link {link} is not supported")
@@ -62,15 +47,14 @@ def classifier_outputs(ctx: SkContext, est: Any, raw: Value, binary_at_zero: str
     if len(classes) > 2:
         proba = inverse_link(ctx, est, raw)
         return Outputs(label=ctx.argmax_label(raw, classes), proba=proba, decision=raw, classes=classes)
-    zero = ctx.const(np.zeros((1, 1), np.float32), "zero")
+    zero = scalar(ctx, 0.0, "zero")
     # arg_max keeps the first of equal scores, so the class that wins at raw == 0 goes first
     if binary_at_zero == ">=":
         label = ctx.argmax_label(concat_columns(ctx, [raw, zero], "pair"), classes[::-1])
     else:
         label = ctx.argmax_label(concat_columns(ctx, [zero, raw], "pair"), classes)
     p = inverse_link(ctx, est, raw)
-    one = ctx.const(np.ones((1, 1), np.float32), "one")
-    proba = concat_columns(ctx, [_binary(ctx, "sub", one, p, "q"), p], "proba")
+    proba = concat_columns(ctx, [binary(ctx, "sub", scalar(ctx, 1.0, "one"), p, "q"), p], "proba")
     return Outputs(label=label, proba=proba, decision=raw, classes=classes)
 
 

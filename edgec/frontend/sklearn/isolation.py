@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from edgec.errors import UnsupportedOpError
-from edgec.frontend.sklearn.boosting import _binary, concat_columns
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name
+from edgec.frontend.sklearn.graph_ops import binary, concat_columns, scalar, unary
 from edgec.frontend.sklearn.trees import join_trees, tree_arrays, tree_ensemble
 from edgec.ir.graph import Value
 
@@ -44,16 +44,10 @@ def isolation_forest(ctx: SkContext, est: Any, x: Value) -> Outputs:
                                  "max_samples=1: every score is the constant 0.5")
     depths = tree_ensemble(ctx, x, join_trees(_path_length_trees(est), np.zeros(1)), "path_length")
     # score_samples = -2^(-depths / denominator); dividing by -denominator negates exactly
-    neg_mean = _binary(ctx, "div", depths, ctx.const(np.full((1, 1), -denominator, np.float32), "c_n"), "neg_mean")
-    two = ctx.const(np.full((1, 1), 2.0, np.float32), "two")
-    score = ctx.node("neg", [_binary(ctx, "pow", two, neg_mean, "anomaly")], _pointwise(), "score_samples")
-    decision = _binary(ctx, "sub", score, ctx.const(np.full((1, 1), est.offset_, np.float32), "offset"), "decision")
+    neg_mean = binary(ctx, "div", depths, scalar(ctx, -denominator, "c_n"), "neg_mean")
+    score = unary(ctx, "neg", binary(ctx, "pow", scalar(ctx, 2.0, "two"), neg_mean, "anomaly"), "score_samples")
+    decision = binary(ctx, "sub", score, scalar(ctx, est.offset_, "offset"), "decision")
     # predict: +1 when decision >= 0 else -1; arg_max keeps the first of equal scores
-    zero = ctx.const(np.zeros((1, 1), np.float32), "zero")
-    label = ctx.argmax_label(concat_columns(ctx, [decision, zero], "pair"), np.array([1, -1]))
+    label = ctx.argmax_label(concat_columns(ctx, [decision, scalar(ctx, 0.0, "zero")], "pair"), np.array([1, -1]))
     return Outputs(label=label, decision=decision, score=score)
 
-
-def _pointwise():
-    from edgec.ops.elementwise import PointwiseAttrs
-    return PointwiseAttrs()

@@ -93,8 +93,8 @@ def decision_tree_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
 def divide(ctx: SkContext, v: Value, d: float, hint: str) -> Value:
     """v / d as scikit-learn writes it (a division, not a multiplication by 1/d, so the rounding
     is the same)."""
-    from edgec.ops.elementwise import BinaryAttrs
-    return ctx.node("div", [v, ctx.const(np.full((1, 1), d, np.float32), f"{hint}_divisor")], BinaryAttrs(), hint)
+    from edgec.frontend.sklearn.graph_ops import binary, scalar
+    return binary(ctx, "div", v, scalar(ctx, d, f"{hint}_divisor"), hint)
 
 
 @converter(RandomForestClassifier, ExtraTreesClassifier)
