@@ -46,6 +46,16 @@ def test_gradient_boosting_binary_variants(kw):
     assert res["predict_agreement"] == 1.0
 
 
+@pytest.mark.parametrize("cls", [GradientBoostingClassifier, HistGradientBoostingClassifier])
+def test_binary_boosting_with_string_classes(cls):
+    Xtr, ytr, Xte = split(load_breast_cancer)
+    names = np.array(["malignant", "benign"])
+    est = cls(random_state=0, **({"n_estimators": 20} if cls is GradientBoostingClassifier else {"max_iter": 20}))
+    est.fit(Xtr, names[ytr])
+    art, res = check_sklearn(est, Xte)
+    assert res["predict_agreement"] == 1.0 and art.sklearn.class_names == ("benign", "malignant")
+
+
 @pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber", "quantile"])
 def test_gradient_boosting_regressor_within_1e5(loss):
     Xtr, ytr, Xte = split(load_diabetes)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from edgec.errors import UnsupportedOpError
-from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name
+from edgec.frontend.sklearn.core import Outputs, SkContext, converter, estimator_name, labels_of
 from edgec.frontend.sklearn.graph_ops import binary, concat_columns, scalar, unary
 from edgec.frontend.sklearn.trees import join_trees, tree_arrays, tree_ensemble
 from edgec.ir.graph import Value
@@ -50,7 +50,9 @@ def classifier_outputs(ctx: SkContext, est: Any, raw: Value, binary_at_zero: str
     zero = scalar(ctx, 0.0, "zero")
     # arg_max keeps the first of equal scores, so the class that wins at raw == 0 goes first
     if binary_at_zero == ">=":
-        label = ctx.argmax_label(concat_columns(ctx, [raw, zero], "pair"), classes[::-1])
+        from edgec.ops.select import ArgMaxAttrs
+        label = ctx.node("arg_max", [concat_columns(ctx, [raw, zero], "pair")],
+                         ArgMaxAttrs(labels_of(classes)[::-1]), "predict")
     else:
         label = ctx.argmax_label(concat_columns(ctx, [zero, raw], "pair"), classes)
     p = inverse_link(ctx, est, raw)
