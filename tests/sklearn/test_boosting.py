@@ -122,10 +122,29 @@ def test_hist_gradient_boosting_regressor_on_diabetes():
     assert res["predict_max_rel_err"] < 1e-5
 
 
-def test_hist_gradient_boosting_categorical_is_a_clear_error():
-    X, y = load_iris(return_X_y=True)
+def test_hist_gradient_boosting_categorical_features_match_exactly():
+    """Categorical splits become comparisons on the raw value; held-out rows include unknown
+    categories, negative values and NaNs (all go each node's missing way, as in scikit-learn)."""
+    X, y = load_wine(return_X_y=True)
     X = X.copy()
-    X[:, 0] = np.round(X[:, 0]) - 4
-    est = HistGradientBoostingClassifier(max_iter=3, categorical_features=[0]).fit(X, y)
-    with pytest.raises(UnsupportedOpError, match="categorical"):
-        edgec.compile(est)
+    X[:, 4] = np.floor(X[:, 4] / 10) - 7          # magnesium bands 0..9
+    X[:, 12] = np.floor(X[:, 12] / 100)           # proline bands
+    est = HistGradientBoostingClassifier(max_iter=30, categorical_features=[4, 12], random_state=0).fit(X[::2], y[::2])
+    Xte = X[1::2].copy()
+    Xte[::7, 4] = -1
+    Xte[::5, 12] = 99
+    Xte[::6, 4] = np.nan
+    _, res = check_sklearn(est, Xte)
+    assert res["predict_agreement"] == 1.0 and res["predict_proba_max_rel_err"] < 1e-5
+
+
+def test_hist_gradient_boosting_categorical_digits():
+    X, y = load_digits(return_X_y=True)
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.05] = np.nan
+    est = HistGradientBoostingClassifier(max_iter=5, categorical_features=[19, 20, 27, 28, 35, 36, 43, 44],
+                                         random_state=0).fit(X[::2], y[::2])
+    Xte = X[1::2].copy()
+    Xte[::9, 27] = 20                              # a category never seen in training
+    _, res = check_sklearn(est, Xte)
+    assert res["predict_agreement"] == 1.0

@@ -124,9 +124,9 @@ def hist_float32_threshold(t: np.ndarray) -> np.ndarray:
 
 def _hist_tree(est: Any, predictor: Any) -> dict[str, np.ndarray]:
     n = predictor.nodes
-    if n["is_categorical"].any():
-        raise UnsupportedOpError(type(est).__name__, estimator_name(est),
-                                 "categorical splits (categorical_features) are not supported")
+    if getattr(est, "is_categorical_", None) is not None:   # columns re-ordered by an encoder
+        from edgec.frontend.sklearn.hist_categorical import expand_hist_tree
+        return expand_hist_tree(est, predictor, hist_float32_threshold)
     leaf = n["is_leaf"].astype(bool)
     thr = np.where(leaf, 0.0, hist_float32_threshold(n["num_threshold"]))
     return {"feature": np.where(leaf, -1, n["feature_idx"]).astype(np.int64), "threshold": thr,
@@ -137,9 +137,6 @@ def _hist_tree(est: Any, predictor: Any) -> dict[str, np.ndarray]:
 
 def hist_raw(ctx: SkContext, est: Any, x: Value) -> Value:
     """[1, K] raw scores: baseline + the predictors' leaf values (shrinkage already in them)."""
-    if getattr(est, "is_categorical_", None) is not None and np.any(est.is_categorical_):
-        raise UnsupportedOpError(type(est).__name__, estimator_name(est),
-                                 "categorical features are not supported")
     base = np.asarray(est._baseline_prediction, np.float64).reshape(-1)
     cols = []
     for k in range(est.n_trees_per_iteration_):
