@@ -177,12 +177,12 @@ def import_sklearn(est: Any, name: str = "model") -> tuple[Graph, SklearnInfo]:
         v.name = method
         values.append(v)
         methods.append(method)
-    if out.label is not None:
+    if out.score is not None and out.value is None and out.classes is None:
+        kind = "outlier"   # predict is +1 (inlier) / -1 (outlier), not a class
+    elif out.label is not None:
         kind = "classifier"
     elif out.value is not None:
         kind = "regressor"
-    elif out.score is not None:
-        kind = "outlier"
     else:
         kind = "transformer"
     classes = labels = names = None

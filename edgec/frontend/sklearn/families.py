@@ -5,3 +5,4 @@ from edgec.frontend.sklearn import svm  # noqa: F401
 from edgec.frontend.sklearn import naive_bayes, neighbors_centroid  # noqa: F401
 from edgec.frontend.sklearn import preprocessing, pipeline, neighbors, neural  # noqa: F401
 from edgec.frontend.sklearn import voting, stacking, bagging  # noqa: F401
+from edgec.frontend.sklearn import adaboost, boosting, isolation  # noqa: F401

@@ -10,6 +10,7 @@ from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.ir.graph import Value
 from edgec.ops.tree_ensemble import TreeEnsemble, TreeEnsembleAttrs, make_ensemble
 
+from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier, ExtraTreeRegressor
 
 
@@ -63,13 +64,16 @@ def tree_ensemble(ctx: SkContext, x: Value, trees: TreeEnsemble, hint: str) -> V
 
 
 def classifier_leaf_values(est: Any) -> np.ndarray:
-    """[nodes, classes] per-node class probabilities of a single-output classifier tree, as
-    scikit-learn's predict_proba computes them (value normalised per node)."""
+    """[nodes, classes] per-node class probabilities of a single-output classifier tree: scikit-learn
+    (>= 1.4) stores the class fractions in `tree_.value` and its predict_proba returns them as they are."""
     if est.n_outputs_ != 1:
         raise UnsupportedOpError(type(est).__name__, "estimator", "multi-output classification is not supported")
-    v = np.asarray(est.tree_.value[:, 0, :], np.float64)
-    s = v.sum(axis=1, keepdims=True)
-    return v / np.where(s == 0, 1.0, s)
+    return np.asarray(est.tree_.value[:, 0, :], np.float64)
+
+
+def regressor_leaf_values(est: Any) -> np.ndarray:
+    """[nodes, targets] per-node predictions of a regression tree."""
+    return np.asarray(est.tree_.value[:, :, 0], np.float64)
 
 
 @converter(DecisionTreeClassifier, ExtraTreeClassifier)
@@ -81,6 +85,31 @@ def decision_tree_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
 
 @converter(DecisionTreeRegressor, ExtraTreeRegressor)
 def decision_tree_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
-    v = np.asarray(est.tree_.value[:, :, 0], np.float64)
+    v = regressor_leaf_values(est)
     trees = join_trees([tree_arrays(est.tree_, v)], np.zeros(v.shape[1]))
     return Outputs(value=tree_ensemble(ctx, x, trees, "tree"))
+
+
+def divide(ctx: SkContext, v: Value, d: float, hint: str) -> Value:
+    """v / d as scikit-learn writes it (a division, not a multiplication by 1/d, so the rounding
+    is the same)."""
+    from edgec.frontend.sklearn.graph_ops import binary, scalar
+    return binary(ctx, "div", v, scalar(ctx, d, f"{hint}_divisor"), hint)
+
+
+@converter(RandomForestClassifier, ExtraTreesClassifier)
+def forest_classifier(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    """predict_proba = (sum of the trees' class fractions) / n_trees; predict = argmax of that.
+    The sum is float32 in tree order (scikit-learn: float64); agreement is measured in the tests."""
+    members = [tree_arrays(t.tree_, classifier_leaf_values(t)) for t in est.estimators_]
+    total = tree_ensemble(ctx, x, join_trees(members, np.zeros(len(est.classes_))), "forest")
+    proba = divide(ctx, total, len(est.estimators_), "proba")
+    return Outputs(label=ctx.argmax_label(proba, est.classes_), proba=proba, classes=est.classes_)
+
+
+@converter(RandomForestRegressor, ExtraTreesRegressor)
+def forest_regressor(ctx: SkContext, est: Any, x: Value) -> Outputs:
+    """predict = (sum of the trees' predictions) / n_trees, as scikit-learn averages them."""
+    members = [tree_arrays(t.tree_, regressor_leaf_values(t)) for t in est.estimators_]
+    total = tree_ensemble(ctx, x, join_trees(members, np.zeros(est.n_outputs_)), "forest")
+    return Outputs(value=divide(ctx, total, len(est.estimators_), "predict"))
