@@ -9,6 +9,7 @@ VENV := .venv
 endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.edgec-installed
+BENCH_STAMP := $(VENV)/.edgec-bench-installed
 
 .PHONY: all demo test bench install toolchain clean
 
@@ -24,6 +25,11 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# the peer code generators of benchmarks/sklearn_peers.py (pyproject's `bench` extra)
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
 # clang is optional for users; the tests compile the emitted C with it too, so install it
 # when we are root and it is missing (Debian/Ubuntu).
 toolchain:
@@ -38,7 +44,7 @@ demo: $(STAMP)
 test: $(STAMP) toolchain
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(BENCH_STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
