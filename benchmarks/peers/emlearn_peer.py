@@ -4,6 +4,9 @@ KNeighborsClassifier (int16 features: its only mode; the shim truncates as emlea
 does). The header and emlearn's runtime headers are compiled in one shim file."""
 from __future__ import annotations
 
+import contextlib
+import tempfile
+
 from .cbuild import ModelCode, Unsupported
 from .common_glue import shape
 
@@ -13,6 +16,12 @@ TREES = {"RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifi
 
 
 def generate(est) -> ModelCode:
+    # emlearn's converters build a test program under ./tmp: keep it out of the caller's directory
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        return _generate(est)
+
+
+def _generate(est) -> ModelCode:
     import emlearn
     clf, nf, _ = shape(est)
     kind = type(est).__name__

@@ -1,6 +1,7 @@
 """m2cgen (m2cgen.export_to_c): a `score` function over double inputs. The shim converts the
-float row to double and turns the scores into a class index (arg max; one score: > 0) in the same
-file, as a user would."""
+float row to double and turns the scores into a class index in the same file, as a user would:
+arg max; one score: > 0; a multiclass SVC's n(n-1)/2 one-vs-one decisions: libsvm's vote (pair
+(i, j) votes i when its decision is > 0, else j; the first class with the most votes wins)."""
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ NAME = "m2cgen"
 
 def generate(est) -> ModelCode:
     import m2cgen
-    clf, nf, _ = shape(est)
+    clf, nf, n_classes = shape(est)
     try:
         code = m2cgen.export_to_c(est, function_name="m2_score")
     except Exception as e:   # m2cgen raises plain exceptions for unknown estimators
@@ -23,7 +24,11 @@ def generate(est) -> ModelCode:
     if vector:
         n = int(re.search(r"memcpy\(output,.*?(\d+) \* sizeof\(double\)\)", code, re.S).group(1))
         call = f"    double out[{n}];\n    m2_score(in, out);\n"
-        if clf and n > 1:
+        if clf and type(est).__name__ in ("SVC", "NuSVC") and n_classes > 2:
+            if n != n_classes * (n_classes - 1) // 2:
+                raise Unsupported(f"m2cgen: {n} SVC scores for {n_classes} classes (expected one-vs-one pairs)")
+            tail = _ovo_vote_c(n_classes)
+        elif clf and n > 1:
             tail = argmax_c("out", n) + "    return best;\n"
         else:
             tail = "    return out[0] > 0.0;\n" if clf else "    return out[0];\n"
@@ -34,3 +39,11 @@ def generate(est) -> ModelCode:
     shim = (f"\n#include <stdint.h>\n{ret} m2_bench_predict(const float *x);\n"
             f"{ret} m2_bench_predict(const float *x)\n{{\n{head}{call}{tail}}}\n")
     return ModelCode({"m2_model.c": code + shim}, "m2_bench_predict", ret, note="double")
+
+
+def _ovo_vote_c(k: int) -> str:
+    return (f"    int32_t votes[{k}] = {{0}}, a, b, p = 0, best = 0;\n"
+            f"    for (a = 0; a < {k}; a++)\n"
+            f"        for (b = a + 1; b < {k}; b++, p++) votes[out[p] > 0.0 ? a : b]++;\n"
+            f"    for (a = 1; a < {k}; a++) if (votes[a] > votes[best]) best = a;\n"
+            f"    return best;\n")
