@@ -96,6 +96,7 @@ class Result:
     max_rel_err: float | None = None  # regressors
     size_bytes: int | None = None
     ns: float | None = None
+    objects: dict | None = None     # size_bytes per object file (where the bytes are)
 
     @property
     def exact(self) -> bool:
@@ -134,6 +135,7 @@ def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, 
         return Result(**base, status="n/a", note=code.note,
                       reason=f"{tool.NAME}: generated code failed to build or run ({type(e).__name__})")
     return Result(**base, status="ok", note=code.note, size_bytes=m.size_bytes, ns=m.ns_per_predict,
+                  objects=m.objects,
                   **compare(est, Xte, m.predictions))
 
 

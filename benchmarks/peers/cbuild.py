@@ -48,6 +48,7 @@ class Measurement:
     predictions: np.ndarray        # one per test row: class index (int) or value (float64)
     ns_per_predict: float          # best of several timed batches
     size_bytes: int                # text (incl. rodata) + data + bss of the model's objects
+    objects: dict[str, int] = field(default_factory=dict)   # the same per object file
 
 
 def run(cmd: list[str], cwd: Path, timeout: float = 900) -> str:
@@ -76,13 +77,13 @@ def compile_objects(code: ModelCode, d: Path) -> list[str]:
     return objs
 
 
-def object_size(objs: list[str], d: Path) -> int:
-    """text + data + bss (Berkeley `size`: read-only data counts as text) summed over objects."""
-    total = 0
+def object_sizes(objs: list[str], d: Path) -> dict[str, int]:
+    """text + data + bss per object (Berkeley `size`: read-only data counts as text)."""
+    sizes = {}
     for line in run(["size", *objs], d).splitlines()[1:]:
-        text, data, bss = (int(v) for v in line.split()[:3])
-        total += text + data + bss
-    return total
+        text, data, bss, _dec, _hex, name = line.split()
+        sizes[name] = int(text) + int(data) + int(bss)
+    return sizes
 
 
 HARNESS = r"""
@@ -144,7 +145,7 @@ def measure(code: ModelCode, X: np.ndarray, d: Path, batch_s: float = 0.02, batc
     """Writes, compiles (-c, sized), links with the timing harness, runs; in directory `d`."""
     write(code, d)
     objs = compile_objects(code, d)
-    size = object_size(objs, d)
+    sizes = object_sizes(objs, d)
     (d / "bench_harness.c").write_text(harness_source(code, X, batch_s, batches))
     run(["gcc", *C_FLAGS, "-c", "bench_harness.c", "-o", "bench_harness.o"], d)
     run(["g++" if code.cxx else "gcc", "bench_harness.o", *objs, "-o", "bench", "-lm"], d)
@@ -152,4 +153,4 @@ def measure(code: ModelCode, X: np.ndarray, d: Path, batch_s: float = 0.02, batc
     ns = float(lines[-1])
     vals = lines[:-2]
     preds = np.array([int(v) for v in vals]) if code.ret.startswith("int") else np.array([float(v) for v in vals])
-    return Measurement(preds, ns, size)
+    return Measurement(preds, ns, sum(sizes.values()), sizes)
