@@ -16,7 +16,7 @@ n/a with the reason in a footnote. The summary compares edgec with the smallest 
 peer on each row. Goal: 100% agreement (regressors within 1e-5), size <= smallest peer, time <=
 fastest peer.
 
-Usage: python benchmarks/sklearn_peers.py [--quick] [--json OUT] [--keep DIR]
+Usage: python benchmarks/sklearn_peers.py [--quick] [--json OUT] [--keep DIR] [--from-json IN]
 """
 from __future__ import annotations
 
@@ -234,7 +234,11 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="two datasets, two models each, short timing (used by a test)")
     ap.add_argument("--json", metavar="OUT", help="write every measurement as JSON")
     ap.add_argument("--keep", metavar="DIR", help="build in DIR and keep the generated code")
+    ap.add_argument("--from-json", metavar="IN", help="print the tables of an earlier --json run (no measuring)")
     args = ap.parse_args(argv)
+    if args.from_json:
+        report([Result(**r) for r in json.loads(Path(args.from_json).read_text())], TOOLS)
+        return 0
     dsets = QUICK_DATASETS if args.quick else CLASSIFICATION + REGRESSION
     models = QUICK_MODELS if args.quick else None
     with tempfile.TemporaryDirectory(prefix="edgec-skpeers-") as tmp:

@@ -15,7 +15,9 @@ def generate(est) -> ModelCode:
     clf, _, _ = shape(est)
     try:
         code = micromlgen.port(est, classname="Model")
-    except Exception as e:   # TypeError for unknown estimators, AttributeError for renamed sklearn fields
+    except TypeError as e:   # "clf MUST be one of ..." and the list of every class it ports
+        raise Unsupported(f"micromlgen: no port for {type(est).__name__}") from e
+    except Exception as e:   # e.g. AttributeError for scikit-learn fields renamed since its release
         raise Unsupported(f"micromlgen: {type(e).__name__}: {str(e).splitlines()[0][:100]}") from e
     ret = "int32_t" if clf else "float"
     cls = re.search(r"class (\w+)", code).group(1)   # some ports ignore classname=
