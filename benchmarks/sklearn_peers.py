@@ -234,18 +234,26 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="two datasets, two models each, short timing (used by a test)")
     ap.add_argument("--json", metavar="OUT", help="write every measurement as JSON")
     ap.add_argument("--keep", metavar="DIR", help="build in DIR and keep the generated code")
-    ap.add_argument("--from-json", metavar="IN", help="print the tables of an earlier --json run (no measuring)")
+    ap.add_argument("--tools", help="comma-separated subset, e.g. edgec,m2cgen (default: all)")
+    ap.add_argument("--from-json", metavar="IN[,IN2]", help="print the tables of earlier --json runs "
+                    "(no measuring; rows of a later file replace the same dataset/model/tool of an earlier one)")
     args = ap.parse_args(argv)
+    tools = [t for t in TOOLS if not args.tools or t.NAME in args.tools.split(",")]
     if args.from_json:
-        report([Result(**r) for r in json.loads(Path(args.from_json).read_text())], TOOLS)
+        results = []
+        for path in args.from_json.split(","):   # later files replace earlier rows of the same tool
+            results = [r for r in results if (r.dataset, r.model, r.tool) not in
+                       {(x["dataset"], x["model"], x["tool"]) for x in json.loads(Path(path).read_text())}]
+            results += [Result(**r) for r in json.loads(Path(path).read_text())]
+        report(results, tools)
         return 0
     dsets = QUICK_DATASETS if args.quick else CLASSIFICATION + REGRESSION
     models = QUICK_MODELS if args.quick else None
     with tempfile.TemporaryDirectory(prefix="edgec-skpeers-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         print(f"measuring (building in {work}) ...", flush=True)
-        results = run(dsets, models, TOOLS, work, batch_s=0.003 if args.quick else 0.02)
-    report(results, TOOLS)
+        results = run(dsets, models, tools, work, batch_s=0.003 if args.quick else 0.02)
+    report(results, tools)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=1))
     return 0
