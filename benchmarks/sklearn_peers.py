@@ -132,8 +132,9 @@ def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, 
     try:
         m = measure(code, Xte, work / f"{dataset}_{model.replace(' ', '_')}_{tool.NAME}", batch_s=batch_s)
     except Exception as e:
+        first_error = next((ln.strip() for ln in str(e).splitlines() if "error" in ln), type(e).__name__)
         return Result(**base, status="n/a", note=code.note,
-                      reason=f"{tool.NAME}: generated code failed to build or run ({type(e).__name__})")
+                      reason=f"{tool.NAME}: generated code failed to build or run ({first_error[:120]})")
     return Result(**base, status="ok", note=code.note, size_bytes=m.size_bytes, ns=m.ns_per_predict,
                   objects=m.objects,
                   **compare(est, Xte, m.predictions))
@@ -234,6 +235,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="two datasets, two models each, short timing (used by a test)")
     ap.add_argument("--json", metavar="OUT", help="write every measurement as JSON")
     ap.add_argument("--keep", metavar="DIR", help="build in DIR and keep the generated code")
+    ap.add_argument("--datasets", help="comma-separated subset, e.g. digits,diabetes (default: all)")
     ap.add_argument("--tools", help="comma-separated subset, e.g. edgec,m2cgen (default: all)")
     ap.add_argument("--from-json", metavar="IN[,IN2]", help="print the tables of earlier --json runs "
                     "(no measuring; rows of a later file replace the same dataset/model/tool of an earlier one)")
@@ -248,6 +250,8 @@ def main(argv=None) -> int:
         report(results, tools)
         return 0
     dsets = QUICK_DATASETS if args.quick else CLASSIFICATION + REGRESSION
+    if args.datasets:
+        dsets = [d for d in dsets if d in args.datasets.split(",")]
     models = QUICK_MODELS if args.quick else None
     with tempfile.TemporaryDirectory(prefix="edgec-skpeers-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)

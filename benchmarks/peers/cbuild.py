@@ -134,7 +134,8 @@ int main(void)
 
 def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.02, batches: int = 7) -> str:
     X = np.asarray(X, np.float32)
-    data = ",\n".join("{" + ", ".join(f"{v:.9g}f" for v in row) + "}" for row in X)
+    # C99 hexadecimal float literals: exact, and valid for whole numbers too ("0f" is not)
+    data = ",\n".join("{" + ", ".join(f"{float(v).hex()}f" for v in row) + "}" for row in X)
     integer = code.ret.startswith("int")
     return HARNESS.format(ret=code.ret, symbol=code.symbol, rows=X.shape[0], features=X.shape[1], data=data,
                           fmt='"%ld\\n"' if integer else '"%.17g\\n"', cast="(long)" if integer else "(double)",
