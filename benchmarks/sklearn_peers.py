@@ -141,7 +141,7 @@ def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, 
 
 
 def run(datasets_: list[str], models: list[str] | None, tools, work: Path, log=print,
-        batch_s: float = 0.02) -> list[Result]:
+        batch_s: float = 0.02, on_result=None) -> list[Result]:
     results = []
     for ds in datasets_:
         Xtr, Xte, ytr, _ = load(ds)
@@ -149,13 +149,21 @@ def run(datasets_: list[str], models: list[str] | None, tools, work: Path, log=p
         for model, make in table.items():
             if models is not None and model not in models:
                 continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                est = make(Xtr.shape[1]).fit(Xtr, ytr)
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    est = make(Xtr.shape[1]).fit(Xtr, ytr)
+            except Exception as e:
+                est, fit_error = None, f"scikit-learn fit failed: {type(e).__name__}: {e}"[:160]
             for tool in tools:
-                r = bench_one(tool, est, Xte, work, ds, model, batch_s)
+                if est is None:
+                    r = Result(dataset=ds, model=model, tool=tool.NAME, status="n/a", reason=fit_error)
+                else:
+                    r = bench_one(tool, est, Xte, work, ds, model, batch_s)
                 log(f"  {ds:13s} {model:20s} {tool.NAME:10s} {cell(r, {}) if r.status == 'ok' else r.reason}", flush=True)
                 results.append(r)
+                if on_result is not None:
+                    on_result(results)
     return results
 
 
@@ -256,10 +264,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="edgec-skpeers-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         print(f"measuring (building in {work}) ...", flush=True)
-        results = run(dsets, models, tools, work, batch_s=0.003 if args.quick else 0.02)
+        save = (lambda rs: Path(args.json).write_text(json.dumps([asdict(r) for r in rs], indent=1))) if args.json else None
+        results = run(dsets, models, tools, work, batch_s=0.003 if args.quick else 0.02, on_result=save)  # saved as it goes
     report(results, tools)
-    if args.json:
-        Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=1))
     return 0
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import tempfile
 
+import numpy as np
+
 from .cbuild import ModelCode, Unsupported
 from .common_glue import shape
 
@@ -22,7 +24,8 @@ def generate(est) -> ModelCode:
 
 
 def _generate(est) -> ModelCode:
-    import emlearn
+    with np.errstate():   # emlearn.bayes calls numpy.seterr(all='raise') on import: keep it local
+        import emlearn
     clf, nf, _ = shape(est)
     kind = type(est).__name__
     ret = "int32_t" if clf else "float"
