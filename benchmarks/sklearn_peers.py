@@ -223,8 +223,11 @@ def report(results: list[Result], tools) -> None:
             rows.append([model] + [cell(by_tool[n], notes) if n in by_tool else "" for n in names])
         what = "agreement" if ds in CLASSIFICATION else "max rel err"
         print_table(f"{ds}: {what} with scikit-learn / code+data bytes / ns per prediction", ["model"] + names, rows)
-    configs = sorted({(r.tool, r.note) for r in results if r.status == "ok" and r.note})
-    print("\nTool settings: " + "; ".join(f"{t}: {n}" for t, n in configs))
+    print("\nTool settings:")
+    for t in names:
+        notes_t = sorted({r.note for r in results if r.tool == t and r.status == "ok" and r.note})
+        if notes_t:
+            print(f"  {t}: {'; '.join(notes_t)}")
     if notes:
         print("\nn/a:")
         for reason, k in notes.items():

@@ -32,15 +32,15 @@ def _generate(est) -> ModelCode:
     if kind in TREES:
         header = emlearn.convert(est, method="inline", dtype="float").save(name="em")
         body = f"return em_predict(x, {nf});"
-        note = "inline, dtype=float"
+        note = "trees inline with dtype=float"
     elif kind in ("MLPClassifier", "MLPRegressor"):
         header = emlearn.convert(est, method="inline").save(name="em")
         body = f"return em_predict(x, {nf});" if clf else f"return em_regress1(x, {nf});"
-        note = "inline"
+        note = "MLP inline"
     elif kind == "GaussianNB":
         header = emlearn.convert(est, method="loadable").save(name="em")
         body = f"return em_predict(x, {nf});"
-        note = "loadable (no inline)"
+        note = "GaussianNB loadable (it has no inline)"
     elif kind == "KNeighborsClassifier":
         header = emlearn.convert(est, method="loadable").save(name="em")
         n_items = est.n_samples_fit_
@@ -49,7 +49,7 @@ def _generate(est) -> ModelCode:
                 f"    for (i = 0; i < {nf}; i++) f[i] = (int16_t)x[i];\n"
                 f"    if (eml_neighbors_predict(&em, f, {nf}, em_distances, {n_items}, &out) != EmlOk) return -1;\n"
                 f"    return out;")
-        note = "loadable, int16 features"
+        note = "KNN loadable with int16 features (its only mode: float rows truncated)"
     else:
         raise Unsupported(f"emlearn: no converter for {kind}")
     shim = (f'#include <stdint.h>\n#include "em_model.h"\n\n'

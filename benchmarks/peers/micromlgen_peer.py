@@ -25,4 +25,7 @@ def generate(est) -> ModelCode:
             f"static Eloquent::ML::Port::{cls} mm_model;\n"
             f'extern "C" {ret} mm_bench_predict(const float *x);\n'
             f"{ret} mm_bench_predict(const float *x)\n{{\n    return mm_model.predict(const_cast<float *>(x));\n}}\n")
-    return ModelCode({"mm_model.h": code, "mm_bench.cpp": shim}, "mm_bench_predict", ret, note="C++")
+    note = "C++ (g++)"
+    if type(est).__name__ == "LogisticRegression" and len(est.classes_) == 2:
+        note += "; binary LogisticRegression ported as votes {decision, 0}: its arg max inverts the labels"
+    return ModelCode({"mm_model.h": code, "mm_bench.cpp": shim}, "mm_bench_predict", ret, note=note)
