@@ -8,8 +8,9 @@ API), and the same harness measures it in the same run:
   - size: text (incl. read-only data) + data + bss of the model's objects (gcc/g++ -O2 -c, unwind
     tables off), the tool's runtime headers and the small predict shim included, the timing harness
     not;
-  - ns per prediction: a generated C main calls the model's predict on every test row in a loop
-    (clock_gettime), best of 7 batches of >= 20 ms.
+  - ns per prediction: a generated C main calls the model's predict on the test rows in a loop
+    (clock_gettime), in a fixed pseudo-random order of 8192 rows (so a branch predictor cannot
+    learn the sequence), best of 7 batches of >= 20 ms.
 Features are standardised (fit on the training split) and rounded to float32 before training, so
 every tool and scikit-learn see the same float32 rows. A tool that cannot compile a model shows
 n/a with the reason in a footnote. The summary compares edgec with the smallest and the fastest

@@ -99,6 +99,12 @@ HARNESS = r"""
 static const float X[ROWS][FEATURES] = {{
 {data}
 }};
+/* The timed loop visits the rows in a fixed pseudo-random order, long enough that a branch
+ * predictor cannot learn the whole sequence (which would flatter if-else trees on a small set). */
+#define ORDER_LEN {order_len}
+static const uint16_t ORDER[ORDER_LEN] = {{
+{order}
+}};
 volatile double sink;
 
 static double now_s(void)
@@ -108,38 +114,41 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }}
 
-/* Prints the prediction of every row, then the best over BATCHES of the ns per prediction. */
+/* Prints the prediction of every row, then the best over {batches} batches of the ns per prediction. */
 int main(void)
 {{
     int i, r, b, reps = 1;
     double acc = 0.0, t, best = 1e30;
     for (i = 0; i < ROWS; i++) printf({fmt}, {cast}{symbol}(X[i]));
     t = now_s();
-    for (i = 0; i < ROWS; i++) acc += (double){symbol}(X[i]);
+    for (i = 0; i < ORDER_LEN; i++) acc += (double){symbol}(X[ORDER[i]]);
     t = now_s() - t;
     if (t < {batch_s}) reps = (int)({batch_s} / (t > 1e-7 ? t : 1e-7)) + 1;
     for (b = 0; b < {batches}; b++) {{
         t = now_s();
         for (r = 0; r < reps; r++)
-            for (i = 0; i < ROWS; i++) acc += (double){symbol}(X[i]);
+            for (i = 0; i < ORDER_LEN; i++) acc += (double){symbol}(X[ORDER[i]]);
         t = now_s() - t;
         if (t < best) best = t;
     }}
     sink = acc;
-    printf("ns %.3f\n", 1e9 * best / ((double)reps * ROWS));
+    printf("ns %.3f\n", 1e9 * best / ((double)reps * ORDER_LEN));
     return 0;
 }}
 """
 
 
-def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.02, batches: int = 7) -> str:
+def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.02, batches: int = 7,
+                   order_len: int = 8192) -> str:
     X = np.asarray(X, np.float32)
+    order = np.random.default_rng(0).integers(0, X.shape[0], order_len)
+    order_c = ",\n".join(", ".join(str(v) for v in order[i:i + 32]) for i in range(0, order_len, 32))
     # C99 hexadecimal float literals: exact, and valid for whole numbers too ("0f" is not)
     data = ",\n".join("{" + ", ".join(f"{float(v).hex()}f" for v in row) + "}" for row in X)
     integer = code.ret.startswith("int")
     return HARNESS.format(ret=code.ret, symbol=code.symbol, rows=X.shape[0], features=X.shape[1], data=data,
                           fmt='"%ld\\n"' if integer else '"%.17g\\n"', cast="(long)" if integer else "(double)",
-                          batch_s=batch_s, batches=batches)
+                          batch_s=batch_s, batches=batches, order_len=order_len, order=order_c)
 
 
 def measure(code: ModelCode, X: np.ndarray, d: Path, batch_s: float = 0.02, batches: int = 7) -> Measurement:
