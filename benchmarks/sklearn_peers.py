@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import warnings
@@ -182,11 +183,27 @@ def fmt_quality(r: Result) -> str:
     return f"err {r.max_rel_err:.1e}"
 
 
-def cell(r: Result, notes: dict[str, int]) -> str:
+# The tools' ways of saying "this estimator type is not supported at all": one footnote per tool.
+_NO_SUPPORT = re.compile(r"no converter for (\w+)|no port for (\w+)|cannot import (\w+)|"
+                         r"Model 'sklearn_(\w+)' is not supported|op (\w+) is not supported \(no converter")
+
+
+def footnote_key(r: Result) -> tuple[str, str | None]:
+    """(footnote text, estimator class when the reason is 'type not supported', else None)."""
+    m = _NO_SUPPORT.search(r.reason)
+    if m:
+        return f"{r.tool}: estimator type not supported:", next(g for g in m.groups() if g)
+    return r.reason, None
+
+
+def cell(r: Result, notes: dict[str, list]) -> str:
+    """`notes`: footnote text -> [number, estimator classes]; filled as cells are made."""
     if r.status != "ok":
-        if r.reason not in notes:
-            notes[r.reason] = len(notes) + 1
-        return f"n/a [{notes[r.reason]}]"
+        key, cls = footnote_key(r)
+        entry = notes.setdefault(key, [len(notes) + 1, []])
+        if cls and cls not in entry[1]:
+            entry[1].append(cls)
+        return f"n/a [{entry[0]}]"
     return f"{fmt_quality(r)} / {fmt_size(r.size_bytes)} / {fmt_ns(r.ns)}"
 
 
@@ -216,7 +233,7 @@ def summary_rows(results: list[Result]) -> tuple[list[list[str]], int, int]:
 
 def report(results: list[Result], tools) -> None:
     names = [t.NAME for t in tools]
-    notes: dict[str, int] = {}
+    notes: dict[str, list] = {}
     for ds in dict.fromkeys(r.dataset for r in results):
         rows = []
         for model in dict.fromkeys(r.model for r in results if r.dataset == ds):
@@ -226,13 +243,14 @@ def report(results: list[Result], tools) -> None:
         print_table(f"{ds}: {what} with scikit-learn / code+data bytes / ns per prediction", ["model"] + names, rows)
     print("\nTool settings:")
     for t in names:
-        notes_t = sorted({r.note for r in results if r.tool == t and r.status == "ok" and r.note})
+        notes_t = sorted({n for r in results if r.tool == t and r.status == "ok" and r.note
+                          for n in r.note.split("; ")})
         if notes_t:
             print(f"  {t}: {'; '.join(notes_t)}")
     if notes:
         print("\nn/a:")
-        for reason, k in notes.items():
-            print(f"  [{k}] {reason}")
+        for reason, (k, classes) in notes.items():
+            print(f"  [{k}] {reason}" + (" " + ", ".join(classes) if classes else ""))
     rows, met, compared = summary_rows(results)
     if rows:
         print_table("edgec against the smallest and the fastest peer (ratio: edgec / peer)",

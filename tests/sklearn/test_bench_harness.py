@@ -65,7 +65,7 @@ def test_unsupported_and_broken_tools_are_na_rows(iris_tree, tmp_path, capsys):
     assert "no converter" in rows[0].reason and "failed to build" in rows[1].reason
     sp.report(rows, [_Refuses, _BrokenC, m2cgen_peer])
     out = capsys.readouterr().out
-    assert "n/a [1]" in out and "[2] broken" in out
+    assert "[1] refuses: estimator type not supported: DecisionTreeClassifier" in out and "[2] broken" in out
 
 
 def test_summary_ratios_against_smallest_and_fastest_peer():
