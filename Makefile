@@ -30,12 +30,20 @@ $(BENCH_STAMP): pyproject.toml | $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	touch $(BENCH_STAMP)
 
-# clang is optional for users; the tests compile the emitted C with it too, so install it
-# when we are root and it is missing (Debian/Ubuntu).
+# clang is optional for users; the tests compile the emitted C with it too. The Cortex-M tests
+# cross-compile with arm-none-eabi-gcc and newlib and run under qemu-system-arm. Install whatever
+# is missing when we are root on Debian/Ubuntu (--no-install-recommends: ~1 GB instead of 2.6 GB).
 toolchain:
-	@if ! command -v clang >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing clang (apt)"; \
-		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang >/dev/null; \
+	@missing=""; \
+	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
+	command -v arm-none-eabi-gcc >/dev/null 2>&1 || missing="$$missing gcc-arm-none-eabi"; \
+	[ -f "$$(arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -print-file-name=libc_nano.a 2>/dev/null)" ] || missing="$$missing libnewlib-arm-none-eabi"; \
+	command -v qemu-system-arm >/dev/null 2>&1 || missing="$$missing qemu-system-arm"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing$$missing (apt)"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then \
+		echo "missing:$$missing (not root or no apt-get: the tests that need them are skipped)"; \
 	fi
 
 demo: $(STAMP)
@@ -44,7 +52,7 @@ demo: $(STAMP)
 test: $(STAMP) toolchain
 	$(PY) -m pytest -q
 
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(STAMP) $(BENCH_STAMP) toolchain
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -36,12 +36,15 @@ def _write_json(path: str | None, report: dict) -> None:
 def cmd_compile(a) -> int:
     import edgec
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
-                        calib=a.calib, float_ops=a.float_ops)
+                        calib=a.calib, float_ops=a.float_ops, tree_layout=a.tree_layout, **_sklearn_options(a))
     out = art.write(a.output)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
           f"(no reuse {m['arena_bytes_no_reuse']} B), weights {m['weights_bytes']} B, {art.macs} MACs")
     _print_islands(art.float_islands)
+    if a.cpu:
+        from edgec.cortexm.commands import write_cross_makefile
+        write_cross_makefile(out, art.name, a.cpu)
     return 0
 
 
@@ -51,6 +54,9 @@ def _print_islands(islands: list[str]) -> None:
 
 
 def cmd_run(a) -> int:
+    if a.cpu:
+        from edgec.cortexm.commands import cmd_run_cpu
+        return cmd_run_cpu(a)
     from edgec.backend.build import CompiledModel, build_shared
     from edgec.backend.signature import Signature
     from edgec.data import load_inputs, samples, save_outputs
@@ -68,7 +74,45 @@ def cmd_run(a) -> int:
     return 0
 
 
+def _sklearn_options(a) -> dict:
+    """compile() options of the scikit-learn route, only when given (ONNX models take none)."""
+    opts = {}
+    if a.trust_pickle:
+        opts["trust_pickle"] = True
+    if getattr(a, "sample", None):
+        from edgec.verify_sklearn import load_xy
+        opts["sample"] = load_xy(a.sample)[0]
+    return opts
+
+
+def cmd_verify_estimator(a) -> int:
+    """`edgec verify model.joblib --trust-pickle --data test.npz` (X and optional y)."""
+    import edgec
+    from edgec.frontend.sklearn.pickle_loader import load_pickled_estimator
+    from edgec.verify_sklearn import load_xy, verify_estimator
+    est = load_pickled_estimator(a.model, a.trust_pickle)
+    X, y = load_xy(a.data)
+    art = edgec.compile(est, name=a.name, quant=a.quant, **_sklearn_options(a))
+    if a.out:
+        art.write(a.out)
+    report = verify_estimator(est, art, X, y)
+    print(f"{art.name} ({art.quant}, {report['estimator']}): {report['samples']} samples, C (gcc) vs scikit-learn")
+    for k, v in report["agreement"].items():
+        print(f"  {k}: {100 * v:.2f}%" if k == "predict_agreement" else f"  {k}: {v:.3g}")
+    if "accuracy" in report:
+        acc = report["accuracy"]
+        print(f"accuracy on y: scikit-learn {100 * acc['sklearn']:.2f}%, C {100 * acc['compiled']:.2f}%")
+    m = report["memory"]
+    print(f"arena {m['arena_bytes']} B, weights {m['weights_bytes']} B, {report['timing']['c_us_per_prediction']} us/prediction")
+    print("PASS" if report["passed"] else f"FAIL: predict agreement below {100 * report['min_agreement']:.1f}%")
+    _write_json(a.json, report)
+    return 0 if report["passed"] else EXIT_MISMATCH
+
+
 def cmd_verify(a) -> int:
+    from edgec.frontend.sklearn.pickle_loader import is_pickle_path
+    if is_pickle_path(a.model):
+        return cmd_verify_estimator(a)
     from edgec.report import format_per_layer, format_table
     from edgec.verify import verify
     art, report = verify(a.model, a.data, _shape_option(a.input_shape), a.name, a.rtol, a.atol, a.quant, a.calib,
@@ -120,13 +164,18 @@ def cmd_inspect(a) -> int:
 
 
 def _quant_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quant", choices=["float", "int8"], default="float", help="numeric mode of the C")
+    p.add_argument("--quant", choices=["float", "int16", "int8"], default="float",
+                   help="numeric mode of the C (int16: scikit-learn models)")
     p.add_argument("--calib", metavar="CALIB.npz", help="int8: calibration inputs (a few hundred samples)")
     p.add_argument("--float-ops", action="store_true",
                    help="int8: keep ops without an int8 kernel in float32 (listed as float islands)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow a pickled scikit-learn model (.joblib/.pkl): loading it runs code from the file")
+    p.add_argument("--sample", metavar="X.npz", help="scikit-learn models: feature rows 'X' for int16/int8 calibration")
 
 
 def parser() -> argparse.ArgumentParser:
+    from edgec.cortexm import commands as cortexm
     ap = argparse.ArgumentParser(prog="edgec", description="Compile trained models into verified C for microcontrollers.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     shape_help = "fix an input's shape, e.g. input=1x3x32x32 (repeatable)"
@@ -137,12 +186,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="C prefix of the generated API")
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
+    c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
+                   help="C form of tree ensembles: the smaller measured one, node tables, or if-else code")
+    cortexm.add_cpu_option(c, False, "also write a Makefile that cross-builds for this Cortex-M core")
     c.set_defaults(fn=cmd_compile)
 
-    r = sub.add_parser("run", help="build DIR's C with gcc and run every sample of IN.npz")
+    r = sub.add_parser("run", help="build DIR's C (host gcc, or --cpu) and run every sample of IN.npz")
     r.add_argument("dir")
     r.add_argument("--input", required=True, metavar="IN.npz")
     r.add_argument("--output", required=True, metavar="OUT.npz")
+    cortexm.add_run_options(r)
     r.set_defaults(fn=cmd_run)
 
     v = sub.add_parser("verify", help="compile, build, run and compare with the float reference")
@@ -165,6 +218,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--json", metavar="FILE")
     i.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     i.set_defaults(fn=cmd_inspect)
+    cortexm.add_size_parser(sub)
     return ap
 
 

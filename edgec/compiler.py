@@ -66,7 +66,8 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
-            float_ops: bool = False, sample: Any = None) -> Artifact:
+            float_ops: bool = False, sample: Any = None, trust_pickle: bool = False,
+            tree_layout: str = "auto") -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -84,15 +85,25 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         float_ops: for int8: keep ops with no int8 kernel in float32 (listed as float islands)
             instead of failing.
         sample: for a scikit-learn estimator: representative feature rows X [n, features]
-            (calibration data of the int16/int8 modes).
+            (calibration data of the int16/int8 modes), an array or an .npz path (array 'X').
+        trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
+        tree_layout: C form of tree ensembles: "auto" (the smaller by measured object size),
+            "table" (packed node tables and a walker) or "code" (if-else functions).
     """
+    from edgec.backend.trees import check_layout
+    check_layout(tree_layout)
     from edgec.frontend.sklearn import is_sklearn_estimator
+    from edgec.frontend.sklearn.pickle_loader import is_pickle_path, load_pickled_estimator
+    if isinstance(model, (str, Path)) and is_pickle_path(str(model)):
+        model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
-        return _compile_sklearn(model, name, quant, sample, verify_each)
-    if quant not in ("float", "int8"):
-        raise EdgecError(f"--quant {quant}: expected float or int8")
+        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout)
+    if quant not in ("float", "int16", "int8"):
+        raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
+    if quant == "int16":
+        raise EdgecError("--quant int16 is for scikit-learn models; neural networks compile to float or int8")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
         return _compile_integer(source, cname, model, verify_each)
     g = optimise(source, verify_each, quant)
@@ -101,9 +112,19 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         result = _quantize(g, calib, calib_method, float_ops, verify_each)
         g, islands = result.graph, result.float_islands
         g = _int8_passes(g, verify_each)
-    c = emit_c(g, cname)
+    c = emit_c(set_tree_layout(g, tree_layout), cname)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
                     quant=quant, float_graph=float_graph, float_islands=islands)
+
+
+def set_tree_layout(g: Graph, layout: str) -> Graph:
+    """Every tree_ensemble node emitted in `layout` ("auto" keeps what each node asks for)."""
+    import dataclasses
+    if layout != "auto":
+        for n in g.nodes:
+            if n.op == "tree_ensemble":
+                n.attrs = dataclasses.replace(n.attrs, layout=layout)
+    return g
 
 
 def _is_integer(g: Graph) -> bool:
@@ -129,14 +150,32 @@ def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool) -
                     quant="int8", float_graph=None)
 
 
-def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool) -> Artifact:
+def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool,
+                     tree_layout: str = "auto") -> Artifact:
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
     from edgec.backend.api import ApiSpec
     from edgec.frontend.sklearn import import_sklearn
-    if quant != "float":
-        raise EdgecError(f"--quant {quant}: scikit-learn models compile in float for now")
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
     g = optimise(source, verify_each, "float")
-    c = emit_c(g, cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
-    return Artifact(cname, source, g, c, None, quant=quant, float_graph=g, sklearn=info)
+    float_graph, islands = g, []
+    if quant != "float":
+        from edgec.ir.verify import verify
+        from edgec.quant.sklearn_int import integerize
+        from edgec.quant.sklearn_nn import has_hidden_layers, nn_int8
+        rows = _sample_rows(sample)
+        nn = nn_int8(g, rows) if quant == "int8" and rows is not None and has_hidden_layers(g) else None
+        g, islands = nn if nn is not None else integerize(g, rows, 16 if quant == "int16" else 8)
+        if verify_each:
+            verify(g, "integerize")
+    c = emit_c(set_tree_layout(g, tree_layout), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names))
+    return Artifact(cname, source, g, c, None, quant=quant, float_graph=float_graph, float_islands=islands,
+                    sklearn=info)
+
+
+def _sample_rows(sample: Any):
+    """sample=: an array of feature rows or an .npz path (its 'X')."""
+    if isinstance(sample, (str, Path)):
+        from edgec.verify_sklearn import load_xy
+        return load_xy(str(sample))[0]
+    return sample

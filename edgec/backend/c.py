@@ -163,5 +163,6 @@ def emit_c(g: Graph, name: str, api: ApiSpec | None = None) -> CModelSource:
     }
     if float_io:
         files[f"{name}_float_io.c"] = env.get_template("float_io.c.j2").render(**args)
+    files.update(ctx.files)
     files.update(runtime_files(ctx.sources))
     return CModelSource(name, files, inputs, outputs, mem, weights_bytes, g)

@@ -51,6 +51,8 @@ class EmitContext:
         self.params: list[ParamStruct] = []
         self.steps: list[Step] = []
         self.sources: set[str] = set()
+        self.files: dict[str, str] = {}     # generated files beside the model's .c (e.g. tree code)
+        self.includes: list[str] = []       # their headers, included by the model's .c
         self._weight_of: dict[int, str] = {}
         self._param_cache: dict[tuple[str, str], str] = {}
 
@@ -135,6 +137,13 @@ class EmitContext:
 
     def call(self, fn: str, *args: str) -> None:
         self.steps[-1].lines.append(f"{fn}({', '.join(args)});")
+
+    def add_file(self, name: str, text: str, header: str | None = None, header_text: str = "") -> None:
+        """A generated C file of this model (and its header, which the model's .c includes)."""
+        self.files[name] = text
+        if header is not None:
+            self.files[header] = header_text
+            self.includes.append(header)
 
     def use(self, *sources: str) -> None:
         self.sources.update(sources)

@@ -3,6 +3,7 @@ from edgec.ops import base
 from edgec.ops import elementwise, conv, pool, matmul, movement, reduce, quant_io  # noqa: F401  (float)
 from edgec.ops import (conv_s8, matmul_s8, pool_s8, elementwise_s8, movement_s8, reduce_s8,  # noqa: F401  (int8)
                        activation_s8, conv_add_s8)
-from edgec.ops import select, tree_ensemble  # noqa: F401  (classical models)
+from edgec.ops import select, tree_ensemble, classic_q, svm  # noqa: F401  (classical models)
+from edgec.ops import knn, one_hot  # noqa: F401  (neighbours, label votes)
 
 REGISTRY = base.REGISTRY

@@ -11,6 +11,7 @@ import numpy as np
 
 from edgec.errors import ShapeError, UnsupportedOpError
 from edgec.ir.graph import DType, TensorType
+from edgec.ops import base
 from edgec.ops.base import OpDef, register
 
 
@@ -54,3 +55,17 @@ def _emit(ctx, node) -> None:
 
 
 ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit, sources=("ec_arg_max",)))
+
+
+def _quantize(qctx, node):
+    """int8 scores keep their order (one positive scale), so arg_max reads them as they are."""
+    x = node.inputs[0]
+    if x.type.dtype != DType.F32:
+        return False
+    out = node.outputs[0]
+    qctx.qmap[id(out)] = out     # the label stays an int32, not an int8 twin
+    qctx.add("arg_max", [qctx.q(x)], [out], node.attrs)
+    return None
+
+
+ARG_MAX = base.attach("arg_max", quantize=_quantize)

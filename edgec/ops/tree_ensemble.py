@@ -83,7 +83,8 @@ def make_ensemble(feature, threshold, left, right, missing_left, leaf, leaf_valu
 
 @dataclass(frozen=True)
 class TreeEnsembleAttrs:
-    """trees: the ensemble. layout: "auto", "table" or "code" (the C form, see backend)."""
+    """trees: the ensemble. layout: "auto", "table" or "code": the C form (see backend/trees.py);
+    it never changes the results."""
 
     trees: TreeEnsemble
     layout: str = "auto"
@@ -91,6 +92,8 @@ class TreeEnsembleAttrs:
 
 def _infer(attrs: TreeEnsembleAttrs, types: list[TensorType]) -> list[TensorType]:
     x = types[0]
+    if attrs.layout not in ("auto", "table", "code"):
+        raise ShapeError(f"tree_ensemble: layout '{attrs.layout}', expected auto, table or code")
     if x.rank != 2 or x.dtype != DType.F32:
         raise ShapeError(f"tree_ensemble takes float32 [samples, features], got {x}")
     f = attrs.trees.feature
@@ -133,4 +136,4 @@ def _emit(ctx, node) -> None:
     emit_tree_ensemble(ctx, node)
 
 
-TREE_ENSEMBLE = register(OpDef("tree_ensemble", _infer, _ref, _emit, sources=("ec_tree_ensemble_f32",)))
+TREE_ENSEMBLE = register(OpDef("tree_ensemble", _infer, _ref, _emit, sources=()))

@@ -20,5 +20,7 @@
 #include "ec_elementwise_s8.h"
 #include "ec_pool_s8.h"
 #include "ec_reduce_s8.h"
+#include "ec_neighbors.h"
+#include "ec_labels.h"
 
 #endif /* EC_KERNELS_H */

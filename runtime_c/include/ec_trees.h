@@ -4,26 +4,52 @@
 
 #include "ec_types.h"
 
-/* Trees as flat node tables (node ids global over the trees). Internal node i goes left when
- * x[feature[i]] <= threshold[i], or when that feature is NaN and missing_left[i] is set; a leaf
- * (feature < 0) adds row leaf[i] of leaf_values to the output, which starts at base. */
+/* The leaf value rows of an ensemble, deduplicated. Three encodings:
+ * - direct: entries == NULL, row r is values[r * n_targets .. + n_targets];
+ * - dense palette: row_start == NULL, value k of row r is palette[entries[r * n_targets + k]];
+ * - sparse: row r is the entries from row_start[r] up to the one with bit `last_shift` set, each
+ *   adding palette[(e >> value_shift) & value_mask] to target e & target_mask. Only +0.0 values
+ *   are left out, and only when no sum can be -0.0, so skipping them changes no bit. */
+typedef struct {
+    int32_t n_targets;
+    int32_t entry_bytes;
+    int32_t row_start_bytes;
+    uint32_t target_mask;
+    uint32_t value_shift;
+    uint32_t value_mask;
+    uint32_t last_shift;
+    const void *entries;
+    const void *row_start;
+    const float *palette;
+    const float *values;
+} ec_tree_leaves;
+
+/* y[s][k] = base[k] for n_samples rows. */
+void ec_tree_set_base(float *y, const float *base, int32_t n_samples, int32_t n_targets);
+
+/* Trees as packed internal-node words (uint16, uint32 or uint64), each tree's internal nodes in
+ * preorder, walked by a model's specialised walker (ec_tree_walk.h). Word bits, low to high: left
+ * ref, right ref (ref_bits each), threshold index, missing-left bit, and the feature in the top
+ * bits. A ref is (v << 1) | is_leaf: a leaf row, or the forward distance to the child node (1 for
+ * a left child). A node goes left when x[feature] <= threshold, or when x is NaN and its
+ * missing-left bit is set. Threshold: thresholds[index] when threshold_mask != 0, else
+ * thresholds[node]. The shifts and masks are repeated here for debuggers; the walker has them
+ * as constants. */
 typedef struct {
     int32_t n_trees;
-    int32_t n_targets;
-    const int32_t *roots;
-    const int32_t *feature;
-    const float *threshold;
-    const int32_t *left;
-    const int32_t *right;
-    const uint8_t *missing_left;
-    const int32_t *leaf;
-    const float *leaf_values;
+    uint32_t ref_bits;
+    uint32_t feature_shift;
+    uint32_t feature_mask;
+    uint32_t threshold_shift;
+    uint32_t threshold_mask;
+    uint32_t missing_shift;
+    uint32_t missing_mask;
+    const uint32_t *roots;
+    const uint16_t *depth;       /* internal nodes on each tree's longest path (lanes walker) */
+    const void *nodes;
+    const float *thresholds;
     const float *base;
-} ec_tree_table_f32_params;
-
-/* y[s][t] = base[t] + sum over trees (in order) of the reached leaf's value t, for n_samples rows
- * of n_features in x. */
-void ec_tree_ensemble_f32(const ec_tree_table_f32_params *p, const float *x, int32_t n_samples,
-                          int32_t n_features, float *y);
+    ec_tree_leaves leaves;
+} ec_tree_table_params;
 
 #endif /* EC_TREES_H */

@@ -83,6 +83,10 @@ class SkContext(ImportContext):
 
     # -- building blocks ---------------------------------------------------------------------
     def node(self, op: str, inputs: list[Value | None], attrs: Any = None, hint: str = "") -> Value:
+        """Adds one node; attrs None means the op's defaults (pointwise, binary or none)."""
+        if attrs is None:
+            from edgec.ops.elementwise import BINARY, POINTWISE, BinaryAttrs, PointwiseAttrs
+            attrs = PointwiseAttrs() if op in POINTWISE else BinaryAttrs() if op in BINARY else None
         return self.emit(op, inputs, attrs, name=self.fresh(hint or op))[0]
 
     def fresh(self, hint: str) -> str:

@@ -1,0 +1,82 @@
+/* edgec runtime: kernel SVM evaluation as libsvm does it (see edgec/ops/svm.py). */
+#ifndef EC_SVM_H
+#define EC_SVM_H
+
+#include "ec_types.h"
+
+#define EC_SVM_LINEAR 0
+#define EC_SVM_POLY 1
+#define EC_SVM_RBF 2
+#define EC_SVM_SIGMOID 3
+
+#define EC_SVM_BLOCK 16  /* support vectors per packed block; must equal FC_BLOCK in edgec/ops/matmul.py */
+
+typedef struct {
+    int32_t kind;        /* EC_SVM_* */
+    int32_t n_sv;
+    int32_t n_features;
+    int32_t degree;      /* poly */
+    float gamma;
+    float coef0;
+} ec_svm_kernel_params;
+
+/* k[s][v] = kernel(x row s, support vector v) for n_samples rows; sv_packed holds the [n_sv][n_features]
+ * support vectors in blocks of EC_SVM_BLOCK vectors, each block [n_features][width].
+ * rbf uses exp(-gamma * sum((x - sv)^2)), poly libsvm's repeated-squaring power. */
+void ec_svm_kernel_f32(const ec_svm_kernel_params *p, const float *x, int32_t n_samples, const float *sv_packed,
+                       float *k);
+
+typedef struct {
+    int32_t n_classes;
+    int32_t n_sv;
+    const int32_t *start;   /* [n_classes + 1]: first support vector of each class */
+} ec_svm_ovo_params;
+
+/* dec[s][pair] for the pairs (i < j) in order: class i's kernel values weighted by coef row j-1,
+ * then class j's weighted by coef row i, summed in that order, plus intercept[pair].
+ * coef is [n_classes - 1][n_sv]. */
+void ec_svm_ovo_decision_f32(const ec_svm_ovo_params *p, const float *k, int32_t n_samples, const float *coef,
+                             const float *intercept, float *dec);
+
+/* votes[s][c]: pair (i, j) votes for i when dec > 0 (or >= 0 with zero_to_first), else for j. */
+void ec_ovo_vote_f32(const float *dec, int32_t n_samples, int32_t n_classes, int32_t zero_to_first,
+                     float *votes);
+
+typedef struct {
+    int32_t kind;        /* EC_SVM_* */
+    int32_t n_sv;
+    int32_t n_features;
+    int32_t degree;
+    double gamma;
+    double coef0;
+} ec_svm_dual_params;
+
+/* y[s] = sum_v coef[v] * kernel(x row s, sv_v) + (intercept ? intercept[0] : 0), computed in double
+ * (regressors need the precision: their dual sums cancel); sv is [n_sv][n_features] unpacked. */
+void ec_svm_dual_sum_f32(const ec_svm_dual_params *p, const float *x, int32_t n_samples, const float *sv,
+                         const float *coef, const float *intercept, float *y);
+
+/* One kernel value in double (libsvm's k_function) from float32 operands. */
+double ec_svm_kernel_f64(const ec_svm_dual_params *p, const float *x, const float *sv);
+
+/* dec[s][pair] as ec_svm_ovo_decision_f32 computes it, but with the kernel values and sums in
+ * double (sv unpacked [n_sv][n_features]; start[n_classes + 1]); scratch: 8 * pairs bytes. */
+void ec_svm_ovo_dual_f32(const ec_svm_dual_params *p, const int32_t *start, int32_t n_classes, const float *x,
+                         int32_t n_samples, const float *sv, const float *coef, const float *intercept,
+                         void *scratch, float *dec);
+
+typedef struct {
+    int32_t n_classes;
+    const float *sigmoid;   /* per pair: A_hi, A_lo, B_hi, B_lo (A = A_hi + A_lo in double) */
+} ec_svm_proba_params;
+
+/* Bytes of scratch ec_svm_pair_proba_f32 needs: 2 k^2 + 2 k doubles. */
+#define EC_SVM_PROBA_SCRATCH(k) ((size_t)8 * (size_t)(2 * (k) * (k) + 2 * (k)))
+
+/* proba[s][c] from the pairwise decision values dec[s][pair]: Platt sigmoid per pair, clamped to
+ * [1e-7, 1 - 1e-7], then libsvm's pairwise coupling (Wu, Lin and Weng, method 2), in double.
+ * scratch: EC_SVM_PROBA_SCRATCH(n_classes) bytes, 8-byte aligned. */
+void ec_svm_pair_proba_f32(const ec_svm_proba_params *p, const float *dec, int32_t n_samples, void *scratch,
+                           float *proba);
+
+#endif /* EC_SVM_H */
