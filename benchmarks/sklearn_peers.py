@@ -10,7 +10,8 @@ API), and the same harness measures it in the same run:
     not;
   - ns per prediction: a generated C main calls the model's predict on the test rows in a loop
     (clock_gettime), in a fixed pseudo-random order of 8192 rows (so a branch predictor cannot
-    learn the sequence), best of 7 batches of >= 20 ms.
+    learn the sequence), best of 25 batches of ~2 ms (short batches: on a loaded machine the best
+    one likely ran unpreempted).
 Features are standardised (fit on the training split) and rounded to float32 before training, so
 every tool and scikit-learn see the same float32 rows. A tool that cannot compile a model shows
 n/a with the reason in a footnote. The summary compares edgec with the smallest and the fastest
@@ -123,7 +124,7 @@ def compare(est, Xte: np.ndarray, preds: np.ndarray) -> dict:
     return {"max_rel_err": float(np.max(np.abs(preds - w) / np.maximum(1.0, np.abs(w))))}
 
 
-def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, batch_s: float = 0.02) -> Result:
+def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, batch_s: float = 0.002) -> Result:
     base = dict(dataset=dataset, model=model, tool=tool.NAME)
     try:
         code = tool.generate(est)
@@ -143,7 +144,7 @@ def bench_one(tool, est, Xte: np.ndarray, work: Path, dataset: str, model: str, 
 
 
 def run(datasets_: list[str], models: list[str] | None, tools, work: Path, log=print,
-        batch_s: float = 0.02, on_result=None) -> list[Result]:
+        batch_s: float = 0.002, on_result=None) -> list[Result]:
     results = []
     for ds in datasets_:
         Xtr, Xte, ytr, _ = load(ds)
@@ -287,7 +288,7 @@ def main(argv=None) -> int:
         work = Path(args.keep) if args.keep else Path(tmp)
         print(f"measuring (building in {work}) ...", flush=True)
         save = (lambda rs: Path(args.json).write_text(json.dumps([asdict(r) for r in rs], indent=1))) if args.json else None
-        results = run(dsets, models, tools, work, batch_s=0.003 if args.quick else 0.02, on_result=save)  # saved as it goes
+        results = run(dsets, models, tools, work, batch_s=0.001 if args.quick else 0.002, on_result=save)  # saved as it goes
     report(results, tools)
     return 0
 

@@ -114,32 +114,37 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }}
 
-/* Prints the prediction of every row, then the best over {batches} batches of the ns per prediction. */
+/* Prints the prediction of every row, then the best over {batches} batches of the ns per
+ * prediction. Batches are short (~{batch_s} s, a slice of ORDER continuing where the last one
+ * stopped) so that on a loaded machine the best one likely ran without being preempted. */
 int main(void)
 {{
-    int i, r, b, reps = 1;
+    long i, n, b, pos = 0;
     double acc = 0.0, t, best = 1e30;
     for (i = 0; i < ROWS; i++) printf({fmt}, {cast}{symbol}(X[i]));
     t = now_s();
-    for (i = 0; i < ORDER_LEN; i++) acc += (double){symbol}(X[ORDER[i]]);
-    t = now_s() - t;
-    if (t < {batch_s}) reps = (int)({batch_s} / (t > 1e-7 ? t : 1e-7)) + 1;
+    for (i = 0; i < 64; i++) acc += (double){symbol}(X[ORDER[i]]);
+    t = (now_s() - t) / 64.0;
+    n = (long)({batch_s} / (t > 1e-9 ? t : 1e-9)) + 1;
     for (b = 0; b < {batches}; b++) {{
         t = now_s();
-        for (r = 0; r < reps; r++)
-            for (i = 0; i < ORDER_LEN; i++) acc += (double){symbol}(X[ORDER[i]]);
+        for (i = 0; i < n; i++) {{
+            acc += (double){symbol}(X[ORDER[pos]]);
+            pos = (pos + 1) & (ORDER_LEN - 1);
+        }}
         t = now_s() - t;
         if (t < best) best = t;
     }}
     sink = acc;
-    printf("ns %.3f\n", 1e9 * best / ((double)reps * ORDER_LEN));
+    printf("ns %.3f\n", 1e9 * best / (double)n);
     return 0;
 }}
 """
 
 
-def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.02, batches: int = 7,
+def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.002, batches: int = 25,
                    order_len: int = 8192) -> str:
+    assert order_len & (order_len - 1) == 0, "ORDER_LEN must be a power of two"
     X = np.asarray(X, np.float32)
     order = np.random.default_rng(0).integers(0, X.shape[0], order_len)
     order_c = ",\n".join(", ".join(str(v) for v in order[i:i + 32]) for i in range(0, order_len, 32))
@@ -151,7 +156,7 @@ def harness_source(code: ModelCode, X: np.ndarray, batch_s: float = 0.02, batche
                           batch_s=batch_s, batches=batches, order_len=order_len, order=order_c)
 
 
-def measure(code: ModelCode, X: np.ndarray, d: Path, batch_s: float = 0.02, batches: int = 7) -> Measurement:
+def measure(code: ModelCode, X: np.ndarray, d: Path, batch_s: float = 0.002, batches: int = 25) -> Measurement:
     """Writes, compiles (-c, sized), links with the timing harness, runs; in directory `d`."""
     write(code, d)
     objs = compile_objects(code, d)
