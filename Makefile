@@ -9,6 +9,7 @@ VENV := .venv
 endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.edgec-installed
+BENCH_STAMP := $(VENV)/.edgec-bench-installed
 
 .PHONY: all demo test bench install toolchain clean
 
@@ -23,6 +24,11 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# the peer code generators of benchmarks/sklearn_peers.py (pyproject's `bench` extra)
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
 
 # clang is optional for users; the tests compile the emitted C with it too. The Cortex-M tests
 # cross-compile with arm-none-eabi-gcc and newlib and run under qemu-system-arm. Install whatever
@@ -46,7 +52,7 @@ demo: $(STAMP)
 test: $(STAMP) toolchain
 	$(PY) -m pytest -q
 
-bench: $(STAMP) toolchain
+bench: $(STAMP) $(BENCH_STAMP) toolchain
 	$(PY) benchmarks/run_all.py
 
 clean:

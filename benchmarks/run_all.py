@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["int8_examples.py", "int8_vs_tflm.py", "tflite_vs_tflm.py", "cortexm.py"]
+BENCHMARKS = ["int8_examples.py", "int8_vs_tflm.py", "tflite_vs_tflm.py", "cortexm.py", "sklearn_peers.py"]
 
 if __name__ == "__main__":
     failed = 0

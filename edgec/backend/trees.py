@@ -139,8 +139,36 @@ def choose_layout(t: TreeEnsemble, layout: str = "auto") -> str:
     return min(sizes, key=lambda k: (sizes[k], k != "table"))
 
 
+def has_shared_nodes(t: TreeEnsemble) -> bool:
+    """True when some node has several parents (categorical splits share their subtrees): the
+    packed forms need true trees, so such ensembles use the plain graph tables."""
+    internal = t.feature >= 0
+    kids = np.concatenate([t.left[internal], t.right[internal]])
+    return bool(kids.size) and np.unique(kids).size < kids.size
+
+
+def emit_tree_graph(ctx, node) -> None:
+    """Plain int32 child tables walked by ec_tree_graph_f32 (any node graph, shared nodes too)."""
+    t, x, y = node.attrs.trees, node.inputs[0], node.outputs[0]
+    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes with shared subtrees: graph tables")
+    arr = lambda a, hint, dt: ctx.const(np.asarray(a), f"{node.name}_{hint}", dt)
+    p = ctx.struct("ec_tree_graph_f32_params", {
+        "n_trees": t.n_trees, "n_targets": t.n_targets,
+        "roots": arr(t.roots, "roots", DType.I32), "feature": arr(t.feature, "feature", DType.I32),
+        "threshold": arr(t.threshold, "threshold", DType.F32), "left": arr(t.left, "left", DType.I32),
+        "right": arr(t.right, "right", DType.I32),
+        "missing_left": arr(t.missing_left.astype(np.uint8), "missing_left", DType.U8),
+        "leaf": arr(t.leaf, "leaf", DType.I32), "leaf_values": arr(t.leaf_values, "leaf_values", DType.F32),
+        "base": arr(t.base, "base", DType.F32)}, "tree_graph")
+    ctx.use("ec_tree_graph_f32")
+    ctx.call("ec_tree_graph_f32", p, ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
+
+
 def emit_tree_ensemble(ctx, node) -> None:
     t, x, y = node.attrs.trees, node.inputs[0], node.outputs[0]
+    if has_shared_nodes(t):
+        emit_tree_graph(ctx, node)
+        return
     p = plan_trees(t)
     layout = choose_layout(t, getattr(node.attrs, "layout", "auto"))
     ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, {layout} form")

@@ -79,12 +79,13 @@ register(OpDef("feature_quantize", _fq_infer, lambda a, xs: [feature_quantize_re
 # -- tree_ensemble_q ------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class TreeEnsembleQAttrs:
-    """The trees of a TreeEnsemble with integer thresholds (left when q <= threshold; a NaN code
-    goes left only at missing_left nodes) and integer leaf values; int32 sums start at base."""
+    """The trees of a TreeEnsemble with integer thresholds of the feature width (left when
+    q <= threshold; a NaN code goes left only at missing_left nodes) and int16 leaf values; int32
+    sums start at base."""
 
     trees: TreeEnsemble          # structure (feature, left, right, missing_left, leaf, roots)
     threshold: np.ndarray        # int32 [nodes], within the feature type's range
-    leaf_values: np.ndarray      # int16/int8 [leaves, targets]
+    leaf_values: np.ndarray      # int16 [leaves, targets]
     base: np.ndarray             # int32 [targets]
     bits: int                    # feature and leaf width
     scale: float                 # real score = scale * int32 score
@@ -131,7 +132,7 @@ def _tq_emit(ctx, node):
         "feature": c(t.feature, "feature", DType.I32), "threshold": c(a.threshold, "threshold", it),
         "left": c(t.left, "left", DType.I32), "right": c(t.right, "right", DType.I32),
         "missing_left": c(t.missing_left.astype(np.uint8), "missing_left", DType.U8),
-        "leaf": c(t.leaf, "leaf", DType.I32), "leaf_values": c(a.leaf_values, "leaf_values", it),
+        "leaf": c(t.leaf, "leaf", DType.I32), "leaf_values": c(a.leaf_values, "leaf_values", DType.I16),
         "base": c(a.base, "base", DType.I32)}, "trees_q")
     ctx.call(f"ec_tree_ensemble_s{a.bits}", p, ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
 

@@ -26,7 +26,8 @@ from edgec.passes.eliminate_dead_code import eliminate_dead_code
 from edgec.quant.sklearn_int_distance import integer_distances
 
 _AFFINE_OPS = ("add", "sub", "mul", "div")
-MARGIN = {16: 0.25, 8: 0.05}   # widening of each feature's sample range, per side, by bits
+MARGIN = {16: 0.25, 8: 0.05}
+LEAF_MAX = 32767    # tree leaf values: int16 whatever the feature width   # widening of each feature's sample range, per side, by bits
 
 
 @dataclass
@@ -160,8 +161,10 @@ def _tree_q(n: Node, aff: FeatureAffine, xq: Value, scale, zp, bits) -> list[Nod
         T = np.sign(r) * np.floor(np.abs(r) + 0.5) + zp[f]
     T = np.where(internal, np.clip(np.nan_to_num(T, nan=lo, posinf=hi, neginf=lo), lo, hi), 0).astype(np.int32)
     vmax = max(float(np.abs(t.leaf_values).max(initial=0.0)), float(np.abs(t.base).max(initial=0.0)) / max(1, t.n_trees))
-    vs = vmax / hi if vmax > 0 else 1.0
-    leaves = np.clip(np.round(t.leaf_values.astype(np.float64) / vs), -hi, hi).astype(INT_TYPES[bits].np)
+    # leaf values are int16 in both modes: boosting sums hundreds of small leaves, whose int8
+    # rounding errors add up to flipped classes, and leaves are a small part of a forest's flash
+    vs = vmax / LEAF_MAX if vmax > 0 else 1.0
+    leaves = np.clip(np.round(t.leaf_values.astype(np.float64) / vs), -LEAF_MAX, LEAF_MAX).astype(np.int16)
     base = np.round(t.base.astype(np.float64) / vs).astype(np.int32)
     scores = Value(f"{n.name}_scores", TensorType(n.outputs[0].shape, DType.I32))
     q = Node("tree_ensemble_q", [xq], [scores], TreeEnsembleQAttrs(t, T, leaves, base, bits, vs), n.name)

@@ -16,7 +16,7 @@ void ec_feature_quantize_s16(const ec_feature_quant_params *p, const float *x, i
 void ec_feature_quantize_s8(const ec_feature_quant_params *p, const float *x, int32_t n_samples, int8_t *q);
 
 /* Tree tables over integer features: internal node i goes left when q[feature[i]] <= threshold[i]
- * (the missing code only at missing_left nodes); y = base + sum of the reached leaves (int32). */
+ * (the missing code only at missing_left nodes); y = base + sum of the reached int16 leaves (int32). */
 #define EC_TREE_TABLE_Q_FIELDS(T)      \
     int32_t n_trees;                   \
     int32_t n_targets;                 \
@@ -27,7 +27,7 @@ void ec_feature_quantize_s8(const ec_feature_quant_params *p, const float *x, in
     const int32_t *right;              \
     const uint8_t *missing_left;       \
     const int32_t *leaf;               \
-    const T *leaf_values;              \
+    const int16_t *leaf_values;        \
     const int32_t *base;
 
 typedef struct { EC_TREE_TABLE_Q_FIELDS(int16_t) } ec_tree_table_s16_params;
