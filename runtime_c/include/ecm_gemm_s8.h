@@ -53,12 +53,38 @@ static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
     return s;
 }
 
-/* ecm_mbqm of `acc` with channel c's parameters, plus the output offset, clamped. */
-static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, int32_t c,
-                                 int32_t off, int32_t lo, int32_t hi)
+/* ecm_mbqm(acc, m, sh) + rounding in two steps, for a channel whose table entry q = (m, lsh + 1,
+ * 2^r, r + 1) (lsh = max(sh, 0), r = max(-sh, 0)) the compiler made only where |acc| is small
+ * enough (edgec/backend/cmsis_ops.py: requant_table). The high multiply of acc << lsh rounding
+ * half up is smmulr's round((acc << (lsh + 1)) m / 2^32); TFLite's shift by r rounding ties away
+ * from zero is floor((2 s - [s < 0] + 2^r) / 2^(r + 1)): for s >= 0 that is floor((s + 2^(r-1))
+ * / 2^r), for s < 0 the numerator is odd (r > 0), so subtracting one changes a floor only at a
+ * tie, which it moves toward zero; r = 0 gives s. */
+static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
 {
-    const int32_t v = ecm_mbqm(acc, multiplier[c], shift[c]) + off;
+    const int32_t x = (int32_t)((uint32_t)acc << q[1]);
+    int32_t s;
+#if defined(ECM_DSP)
+    __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(x), "r"(q[0]));
+#else
+    s = (int32_t)(((int64_t)x * (int64_t)q[0] + ((int64_t)1 << 31)) >> 32);
+#endif
+    return ((int32_t)((uint32_t)s << 1) + (s >> 31) + q[2]) >> q[3];
+}
+
+/* v clamped to [lo, hi] as int8. */
+static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
+{
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table), plus the
+ * output offset, clamped. */
+static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+                                 int32_t c, int32_t off, int32_t lo, int32_t hi)
+{
+    const int32_t v = (rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c])) + off;
+    return ecm_clamp(v, lo, hi);
 }
 
 #if defined(ECM_MVE)
@@ -86,6 +112,7 @@ typedef struct {
     const int8_t *w;              /* packed weights */
     const int32_t *bias_eff;      /* [n] */
     const int32_t *multiplier, *shift;
+    const int32_t *rq;            /* ecm_rq table [n][4], or NULL */
     int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
     int32_t off, lo, hi;          /* output offset and clamp */
     int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
@@ -322,18 +349,18 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
 #endif
     /* locals: int8 stores may alias *g, which would reload these for every output */
-    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff;
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff, *const rq = g->rq;
     const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
+    const int sat = lo == -128 && hi == 127;   /* the clamp is int8's own: one ssat */
     if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
         const int8_t *wp = w;
         const int32_t ng = g->k4 / 4;
         for (; c + 1 < n; c += 2) {
             const int8_t *const wend = wp + 8 * (size_t)ng;
             const int16_t *q = g->q;
-            const int32_t m0 = mult[c], m1 = mult[c + 1], h0 = shift[c], h1 = shift[c + 1];
             int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
             while (wp < wend) {
                 ECM_GROUP2X2(q, wp);
@@ -342,14 +369,28 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
                 }
                 ECM_GROUP2X2(q, wp);
             }
-            s00 = ecm_mbqm(s00, m0, h0) + off;
-            s01 = ecm_mbqm(s01, m1, h1) + off;
-            s10 = ecm_mbqm(s10, m0, h0) + off;
-            s11 = ecm_mbqm(s11, m1, h1) + off;
-            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
-            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
-            y1[c] = (int8_t)(s10 < lo ? lo : (s10 > hi ? hi : s10));
-            y1[c + 1] = (int8_t)(s11 < lo ? lo : (s11 > hi ? hi : s11));
+            if (rq != NULL) {
+                s00 = ecm_rq(s00, rq + 4 * c) + off;
+                s10 = ecm_rq(s10, rq + 4 * c) + off;
+                s01 = ecm_rq(s01, rq + 4 * c + 4) + off;
+                s11 = ecm_rq(s11, rq + 4 * c + 4) + off;
+            } else {
+                s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
+                s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
+                s10 = ecm_mbqm(s10, mult[c], shift[c]) + off;
+                s11 = ecm_mbqm(s11, mult[c + 1], shift[c + 1]) + off;
+            }
+            if (sat) {
+                y0[c] = (int8_t)__ssat(s00, 8);
+                y0[c + 1] = (int8_t)__ssat(s01, 8);
+                y1[c] = (int8_t)__ssat(s10, 8);
+                y1[c + 1] = (int8_t)__ssat(s11, 8);
+            } else {
+                y0[c] = ecm_clamp(s00, lo, hi);
+                y0[c + 1] = ecm_clamp(s01, lo, hi);
+                y1[c] = ecm_clamp(s10, lo, hi);
+                y1[c + 1] = ecm_clamp(s11, lo, hi);
+            }
         }
     } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
         const int8_t *wp = w;
@@ -365,10 +406,8 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
                 s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
                 s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
             }
-            s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
-            s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
-            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
-            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+            y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
+            y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
         }
     }
 #endif
@@ -377,14 +416,14 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
         s[0] = s[2] = bias[c];
         s[1] = s[3] = two ? bias[c + 1] : 0;
         ecm_pair_dots(g, r0, r1, rows, w + (size_t)(c / 2) * pair_bytes, s);
-        y0[c] = ecm_requant(s[0], mult, shift, c, off, lo, hi);
+        y0[c] = ecm_requant(s[0], mult, shift, rq, c, off, lo, hi);
         if (two) {
-            y0[c + 1] = ecm_requant(s[1], mult, shift, c + 1, off, lo, hi);
+            y0[c + 1] = ecm_requant(s[1], mult, shift, rq, c + 1, off, lo, hi);
         }
         if (rows == 2) {
-            y1[c] = ecm_requant(s[2], mult, shift, c, off, lo, hi);
+            y1[c] = ecm_requant(s[2], mult, shift, rq, c, off, lo, hi);
             if (two) {
-                y1[c + 1] = ecm_requant(s[3], mult, shift, c + 1, off, lo, hi);
+                y1[c + 1] = ecm_requant(s[3], mult, shift, rq, c + 1, off, lo, hi);
             }
         }
     }

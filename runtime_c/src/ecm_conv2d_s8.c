@@ -58,7 +58,7 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
 }
 
 void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                   const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+                   const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     const int32_t pixels = p->n * p->out_h * p->out_w, oc = p->out_c, k4 = k4_of(p);
     int8_t *col0 = (int8_t *)scratch + 4 * (size_t)k4 + 8 * (size_t)((oc + 3) / 4 * 4), *col1 = col0 + k4;
@@ -68,6 +68,7 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
     g.bias_eff = bias_eff;
     g.multiplier = multiplier;
     g.shift = shift;
+    g.rq = rq;
     g.n = oc;
     g.k = k4;
     g.k4 = k4;

@@ -59,7 +59,7 @@ typedef struct {
     const int8_t *const *taps;
     int32_t nt, ch;
     const int8_t *w;
-    const int32_t *bias_eff, *multiplier, *shift;
+    const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
 } dw_layer;
 
@@ -138,12 +138,31 @@ static void block4(const dw_layer *d, int32_t c, int8_t *y)
         }
     }
     {   /* locals: int8 stores may alias *d, which would reload these for every output */
-        const int32_t *const mult = d->multiplier, *const shift = d->shift;
+        const int32_t *const rq = d->rq;
         const int32_t off = d->off, lo = d->lo, hi = d->hi;
-        y[c] = ecm_requant(a0, mult, shift, c, off, lo, hi);
-        y[c + 1] = ecm_requant(a1, mult, shift, c + 1, off, lo, hi);
-        y[c + 2] = ecm_requant(a2, mult, shift, c + 2, off, lo, hi);
-        y[c + 3] = ecm_requant(a3, mult, shift, c + 3, off, lo, hi);
+        if (rq != NULL) {
+            a0 = ecm_rq(a0, rq + 4 * c) + off;
+            a1 = ecm_rq(a1, rq + 4 * c + 4) + off;
+            a2 = ecm_rq(a2, rq + 4 * c + 8) + off;
+            a3 = ecm_rq(a3, rq + 4 * c + 12) + off;
+        } else {
+            const int32_t *const mult = d->multiplier, *const shift = d->shift;
+            a0 = ecm_mbqm(a0, mult[c], shift[c]) + off;
+            a1 = ecm_mbqm(a1, mult[c + 1], shift[c + 1]) + off;
+            a2 = ecm_mbqm(a2, mult[c + 2], shift[c + 2]) + off;
+            a3 = ecm_mbqm(a3, mult[c + 3], shift[c + 3]) + off;
+        }
+        if (lo == -128 && hi == 127) {
+            y[c] = (int8_t)__ssat(a0, 8);
+            y[c + 1] = (int8_t)__ssat(a1, 8);
+            y[c + 2] = (int8_t)__ssat(a2, 8);
+            y[c + 3] = (int8_t)__ssat(a3, 8);
+        } else {
+            y[c] = ecm_clamp(a0, lo, hi);
+            y[c + 1] = ecm_clamp(a1, lo, hi);
+            y[c + 2] = ecm_clamp(a2, lo, hi);
+            y[c + 3] = ecm_clamp(a3, lo, hi);
+        }
     }
 }
 #endif
@@ -164,14 +183,14 @@ static void pixel(const dw_layer *d, int8_t *y)
     }
 #endif
     for (; c < d->ch; ++c) {
-        y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, c, d->off, d->lo, d->hi);
+        y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, d->rq, c, d->off, d->lo, d->hi);
     }
 #endif
 }
 
 void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
-                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift, int8_t *y,
-                             void *scratch)
+                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift,
+                             const int32_t *rq, int8_t *y, void *scratch)
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
     const int8_t **taps = (const int8_t **)scratch;
@@ -186,6 +205,7 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.bias_eff = bias_eff;
     d.multiplier = multiplier;
     d.shift = shift;
+    d.rq = rq;
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
