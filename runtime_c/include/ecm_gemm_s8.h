@@ -59,17 +59,23 @@ static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
  * half up is smmulr's round((acc << (lsh + 1)) m / 2^32); TFLite's shift by r rounding ties away
  * from zero is floor((2 s - [s < 0] + 2^r) / 2^(r + 1)): for s >= 0 that is floor((s + 2^(r-1))
  * / 2^r), for s < 0 the numerator is odd (r > 0), so subtracting one changes a floor only at a
- * tie, which it moves toward zero; r = 0 gives s. */
-static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
+ * tie, which it moves toward zero; r = 0 gives s. ecm_rqs takes acc << (lsh + 1) = x, 2^r = rnd
+ * and r + 1 = rsh. */
+static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
 {
-    const int32_t x = (int32_t)((uint32_t)acc << q[1]);
     int32_t s;
 #if defined(ECM_DSP)
-    __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(x), "r"(q[0]));
+    __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(x), "r"(m));
 #else
-    s = (int32_t)(((int64_t)x * (int64_t)q[0] + ((int64_t)1 << 31)) >> 32);
+    s = (int32_t)(((int64_t)x * (int64_t)m + ((int64_t)1 << 31)) >> 32);
 #endif
-    return ((int32_t)((uint32_t)s << 1) + (s >> 31) + q[2]) >> q[3];
+    return ((int32_t)((uint32_t)s << 1) + (s >> 31) + rnd) >> rsh;
+}
+
+/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here. */
+static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
+{
+    return ecm_rqs((int32_t)((uint32_t)acc << q[1]), q[0], q[2], q[3]);
 }
 
 /* v clamped to [lo, hi] as int8. */
@@ -167,12 +173,14 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
  * post-indexed ldrd (gcc splits a C 8-byte load into two ldr and adds). */
 #define ECM_LDRD(lo, hi, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : : "memory")
 
-/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes. */
+/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes.
+ * The four row words come in one ldm, which needs its registers in ascending order: fixed here. */
 #define ECM_GROUP2X2(q, wp)                                                     \
     do {                                                                        \
-        int32_t xa, xb, ya, yb, w0, w1, w0a, w0b, w1a, w1b;                     \
-        ECM_LDRD(xa, xb, q);                                                    \
-        ECM_LDRD(ya, yb, q);                                                    \
+        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r7"); \
+        int32_t w0, w1, w0a, w0b, w1a, w1b;                                     \
+        __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}"                          \
+                         : "=r"(xa), "=r"(xb), "=r"(ya), "=r"(yb), "+r"(q) : : "memory"); \
         ECM_LDRD(w0, w1, wp);                                                   \
         w0a = __sxtb16(w0);                                                     \
         w0b = ecm_sxtb16_ror8(w0);                                              \
@@ -236,11 +244,11 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
 #if defined(ECM_DSP)
         const int8_t *const wend = wp + 8 * (size_t)groups;
         (void)i;
+        if (groups & 1) {   /* then whole pairs of groups: one loop test per two */
+            ECM_GROUP2X2(q, wp);
+        }
         while (wp < wend) {
             ECM_GROUP2X2(q, wp);
-            if (wp == wend) {
-                break;
-            }
             ECM_GROUP2X2(q, wp);
         }
 #else
@@ -362,11 +370,11 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
             const int8_t *const wend = wp + 8 * (size_t)ng;
             const int16_t *q = g->q;
             int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
+            if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
+                ECM_GROUP2X2(q, wp);
+            }
             while (wp < wend) {
                 ECM_GROUP2X2(q, wp);
-                if (wp == wend) {
-                    break;
-                }
                 ECM_GROUP2X2(q, wp);
             }
             if (rq != NULL) {
