@@ -98,18 +98,23 @@ static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const i
  * offsets from multiplier / shift: ecm_requant four lanes at a time. vqrdmulh is exactly the
  * doubling high multiply (floor((x m + 2^30) / 2^31)); the rounding right shift rounds ties up,
  * so negative values are first lowered by one (TFLite rounds ties away from zero). */
+/* The requantized, offset and clamped lanes of acc, with multipliers m and shifts sh. */
+static inline int32x4_t ecm_requant_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off, int32_t lo, int32_t hi)
+{
+    const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
+    int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
+    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+    v = vaddq_n_s32(vrshlq_s32(v, right), off);
+    return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
 static inline void ecm_requant_lanes(int32x4_t acc, const int32_t *multiplier, const int32_t *shift,
                                      uint32x4_t lanes, mve_pred16_t pr, int32_t off, int32_t lo, int32_t hi,
                                      int8_t *y)
 {
     const int32x4_t sh = vldrwq_gather_shifted_offset_z_s32(shift, lanes, pr);
     const int32x4_t m = vldrwq_gather_shifted_offset_z_s32(multiplier, lanes, pr);
-    const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
-    int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
-    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
-    v = vaddq_n_s32(vrshlq_s32(v, right), off);
-    v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
-    vstrbq_scatter_offset_p_s32(y, lanes, v, pr);
+    vstrbq_scatter_offset_p_s32(y, lanes, ecm_requant_vec(acc, m, sh, off, lo, hi), pr);
 }
 #endif
 
@@ -283,15 +288,66 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
 }
 
 #if defined(ECM_MVE)
-/* y[0..n) = requantized acc[0..n), four channels per step. */
+/* y[0..n) = requantized acc[0..n), four channels per step (ecm_requant_lanes without its
+ * gathers and predication while four channels remain; the layer's constants in registers). */
 static inline void ecm_requant_row(const ecm_gemm *g, const int32_t *acc, int8_t *y)
 {
-    const uint32x4_t lanes = vidupq_n_u32(0, 1);
+    const int32_t *const mult = g->multiplier, *const shift = g->shift;
+    const int32_t n = g->n, off = g->off;
+    const int32x4_t zero = vdupq_n_s32(0), lo = vdupq_n_s32(g->lo), hi = vdupq_n_s32(g->hi);
     int32_t c;
-    for (c = 0; c < g->n; c += 4) {
-        const mve_pred16_t pr = vctp32q((uint32_t)(g->n - c));
-        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), g->multiplier + c, g->shift + c, lanes, pr, g->off, g->lo, g->hi,
+    for (c = 0; c + 4 <= n; c += 4) {
+        const int32x4_t sh = vldrwq_s32(shift + c), right = vminq_s32(sh, zero);
+        int32x4_t v = vqrdmulhq_s32(vshlq_s32(vldrwq_s32(acc + c), vmaxq_s32(sh, zero)), vldrwq_s32(mult + c));
+        v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+        v = vaddq_n_s32(vrshlq_s32(v, right), off);
+        vstrbq_s32(y + c, vminq_s32(vmaxq_s32(v, lo), hi));
+    }
+    if (c < n) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - c));
+        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), mult + c, shift + c, vidupq_n_u32(0, 1), pr, off, g->lo, g->hi,
                           y + c);
+    }
+}
+
+/* Sums of rows r0, r1 with every channel into a0, a1, K in whole steps of 16 and, when `tail`
+ * (k mod 16) is not 0, one predicated step (inlined twice: with tail 0 the step disappears). */
+static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, const int8_t *r0, const int8_t *r1,
+                                                            int32_t *a0, int32_t *a1, const int32_t tail)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    int32_t c;
+    const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
+    const int32_t *const bias = g->bias_eff;
+    const int32_t n = g->n, steps = g->k / 16;
+    const mve_pred16_t pt = vctp8q((uint32_t)tail);
+    for (c = 0; c < n; c += 2) {
+        const int32_t c1 = c + 1 < n ? c + 1 : c;
+        const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
+        int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
+        for (i = 0; i < steps; ++i) {
+            const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
+            const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
+            s00 = vmladavaq_s8(s00, v0, w0);
+            s01 = vmladavaq_s8(s01, v0, w1);
+            s10 = vmladavaq_s8(s10, v1, w0);
+            s11 = vmladavaq_s8(s11, v1, w1);
+            wp += 32;
+            x0 += 16;
+            x1 += 16;
+        }
+        if (tail != 0) {   /* lanes past k would read the next pair's weights and other pixels */
+            const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp, l0, pt), w1 = vldrbq_gather_offset_z_s8(wp, l1, pt);
+            const int8x16_t v0 = vldrbq_z_s8(x0, pt), v1 = vldrbq_z_s8(x1, pt);
+            s00 = vmladavaq_s8(s00, v0, w0);
+            s01 = vmladavaq_s8(s01, v0, w1);
+            s10 = vmladavaq_s8(s10, v1, w0);
+            s11 = vmladavaq_s8(s11, v1, w1);
+        }
+        a0[c] = s00;
+        a0[c + 1] = s01;
+        a1[c] = s10;
+        a1[c + 1] = s11;
     }
 }
 
@@ -303,29 +359,11 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const size_t pair_bytes = 2 * (size_t)g->k4;
     int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
     int32_t c, s[4];
-    if (rows == 2 && (g->k & 15) == 0) {   /* the common case, written out: no tail, no branches */
-        const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
-        const int32_t *const bias = g->bias_eff;
-        const int32_t n = g->n, steps = g->k / 16;
-        for (c = 0; c < n; c += 2) {
-            const int32_t c1 = c + 1 < n ? c + 1 : c;
-            const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
-            int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
-            for (i = 0; i < steps; ++i) {
-                const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
-                const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
-                s00 = vmladavaq_s8(s00, v0, w0);
-                s01 = vmladavaq_s8(s01, v0, w1);
-                s10 = vmladavaq_s8(s10, v1, w0);
-                s11 = vmladavaq_s8(s11, v1, w1);
-                wp += 32;
-                x0 += 16;
-                x1 += 16;
-            }
-            a0[c] = s00;
-            a0[c + 1] = s01;
-            a1[c] = s10;
-            a1[c + 1] = s11;
+    if (rows == 2) {   /* the common case, written out */
+        if ((g->k & 15) == 0) {
+            ecm_sums2(g, r0, r1, a0, a1, 0);
+        } else {
+            ecm_sums2(g, r0, r1, a0, a1, g->k & 15);
         }
         ecm_requant_row(g, a0, y0);
         ecm_requant_row(g, a1, y1);

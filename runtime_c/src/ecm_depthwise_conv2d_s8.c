@@ -75,12 +75,22 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
     int32x4_t e = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, even, pe);
     int32x4_t o = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, odd, po);
     int32_t t;
-    if (n == 8) {   /* a whole block: no predication in the tap loop */
+    if (n == 8) {   /* a whole block: no predication; even and odd lanes narrowed back into order */
         for (t = 0; t < d->nt; ++t) {
             const int16x8_t x = vldrbq_s16(d->taps[t] + c), wv = vldrbq_s16(wb + 8 * t);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
+        {
+            const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
+            const int32_t off = d->off, lo = d->lo, hi = d->hi;
+            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                                off, lo, hi);
+            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                                off, lo, hi);
+            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+        }
+        return;
     } else {
         for (t = 0; t < d->nt; ++t) {
             const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);

@@ -83,6 +83,33 @@ def test_kernel_chain_under_qemu(cpu):
     _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
 
 
+def _block_chain():
+    """The same kernels with channel counts the fast paths take (multiples of 8 and 4, K a
+    multiple of 16 and not), random shifts and clamps included."""
+    rng = np.random.default_rng(12)
+    x = cc.input_value(rng, (1, 7, 6, 16))
+    r = cc.input_value(rng, (1, 7, 6, 16), "r")
+    c1 = cc.conv_node(rng, x, 16, (3, 3), pads=(1, 1, 1, 1), name="c1")
+    dw = cc.conv_node(rng, c1.outputs[0], 16, (3, 3), pads=(1, 1, 1, 1), depthwise=True, name="dw")
+    ca = cc.conv_add_node(rng, dw.outputs[0], r, (1, 1), (0, 0, 0, 0), False, name="ca")
+    pw = cc.conv_node(rng, ca.outputs[0], 24, (1, 1), name="pw")
+    pw2 = cc.conv_node(rng, pw.outputs[0], 8, (1, 1), name="pw2")
+    g = cc.graph([x, r], [c1, dw, ca, pw, pw2])
+    return g, cc.feeds(rng, g)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_block_chain_under_qemu(cpu, seed):
+    from edgec.backend.c import emit_c
+    g, feeds = _block_chain()
+    rng = np.random.default_rng(seed)
+    feeds = {k: rng.integers(-128, 128, v.shape).astype(np.int8) for k, v in feeds.items()}
+    src = emit_c(g, "t", target="cmsis")
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
 @qemu
 @pytest.mark.parametrize("key,cpu", [("kws", "cortex-m4"), ("kws", "cortex-m55"), ("kws", "cortex-m0plus"),
                                      ("cnn", "cortex-m4"), ("cnn", "cortex-m55"), ("ad01", "cortex-m55")])
