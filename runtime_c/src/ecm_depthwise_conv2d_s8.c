@@ -64,6 +64,31 @@ typedef struct {
 } dw_layer;
 
 #if defined(ECM_MVE)
+/* Channels [0, 8 nb) of one pixel into y, whole blocks of eight: no predication, the layer's
+ * constants hoisted; even and odd lanes narrowed back into channel order. */
+static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
+{
+    const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
+    const int8_t *const *const tp = d->taps;
+    const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
+    const int8_t *wb = d->w;
+    const int32_t *b = d->bias_eff, *m = d->multiplier, *sh = d->shift;
+    int32_t c, t;
+    for (c = 0; c < 8 * nb; c += 8, b += 8, m += 8, sh += 8) {
+        int32x4_t e = vldrwq_gather_shifted_offset_s32(b, even), o = vldrwq_gather_shifted_offset_s32(b, odd);
+        for (t = 0; t < nt; ++t, wb += 8) {
+            const int16x8_t x = vldrbq_s16(tp[t] + c), wv = vldrbq_s16(wb);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
+        e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                            off, lo, hi);
+        o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                            off, lo, hi);
+        vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+    }
+}
+
 /* Channels [c, c + 8) (fewer at the end) of one pixel into y (the pixel's first channel). */
 static void block8(const dw_layer *d, int32_t c, int8_t *y)
 {
@@ -183,7 +208,8 @@ static void pixel(const dw_layer *d, int8_t *y)
 {
     int32_t c = 0;
 #if defined(ECM_MVE)
-    for (; c < d->ch; c += 8) {
+    blocks8(d, d->ch / 8, y);
+    for (c = d->ch / 8 * 8; c < d->ch; c += 8) {
         block8(d, c, y);
     }
 #else
