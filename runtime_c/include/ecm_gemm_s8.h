@@ -310,21 +310,21 @@ static inline void ecm_requant_row(const ecm_gemm *g, const int32_t *acc, int8_t
     }
 }
 
-/* Sums of rows r0, r1 with every channel into a0, a1, K in whole steps of 16 and, when `tail`
+/* Sums of rows r0, r1 with every channel (an even count) into a0, a1, K in whole steps of 16 and, when `tail`
  * (k mod 16) is not 0, one predicated step (inlined twice: with tail 0 the step disappears). */
 static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, const int8_t *r0, const int8_t *r1,
                                                             int32_t *a0, int32_t *a1, const int32_t tail)
 {
     const size_t pair_bytes = 2 * (size_t)g->k4;
-    int32_t c;
     const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
-    const int32_t *const bias = g->bias_eff;
-    const int32_t n = g->n, steps = g->k / 16;
+    const int32_t *bias = g->bias_eff, *const bend = g->bias_eff + g->n;
+    const int32_t steps = g->k / 16;
     const mve_pred16_t pt = vctp8q((uint32_t)tail);
-    for (c = 0; c < n; c += 2) {
-        const int32_t c1 = c + 1 < n ? c + 1 : c;
-        const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
-        int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
+    const int8_t *wpair = g->w;
+    int32_t *o0 = a0, *o1 = a1;
+    for (; bias < bend; bias += 2, wpair += pair_bytes, o0 += 2, o1 += 2) {
+        const int8_t *wp = wpair, *x0 = r0, *x1 = r1;
+        int32_t s00 = bias[0], s01 = bias[1], s10 = s00, s11 = s01, i;
         for (i = 0; i < steps; ++i) {
             const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
             const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
@@ -344,10 +344,10 @@ static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, c
             s10 = vmladavaq_s8(s10, v1, w0);
             s11 = vmladavaq_s8(s11, v1, w1);
         }
-        a0[c] = s00;
-        a0[c + 1] = s01;
-        a1[c] = s10;
-        a1[c + 1] = s11;
+        o0[0] = s00;
+        o0[1] = s01;
+        o1[0] = s10;
+        o1[1] = s11;
     }
 }
 
@@ -359,7 +359,7 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const size_t pair_bytes = 2 * (size_t)g->k4;
     int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
     int32_t c, s[4];
-    if (rows == 2) {   /* the common case, written out */
+    if (rows == 2 && (g->n & 1) == 0) {   /* the common case, written out */
         if ((g->k & 15) == 0) {
             ecm_sums2(g, r0, r1, a0, a1, 0);
         } else {
