@@ -98,14 +98,19 @@ static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const i
  * offsets from multiplier / shift: ecm_requant four lanes at a time. vqrdmulh is exactly the
  * doubling high multiply (floor((x m + 2^30) / 2^31)); the rounding right shift rounds ties up,
  * so negative values are first lowered by one (TFLite rounds ties away from zero). */
-/* The requantized, offset and clamped lanes of acc, with multipliers m and shifts sh. */
-static inline int32x4_t ecm_requant_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off, int32_t lo, int32_t hi)
+/* The requantized and offset lanes of acc (not clamped), with multipliers m and shifts sh. */
+static inline int32x4_t ecm_scale_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off)
 {
     const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
     int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
     v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
-    v = vaddq_n_s32(vrshlq_s32(v, right), off);
-    return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+    return vaddq_n_s32(vrshlq_s32(v, right), off);
+}
+
+/* ecm_scale_vec clamped to [lo, hi]. */
+static inline int32x4_t ecm_requant_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off, int32_t lo, int32_t hi)
+{
+    return vminq_s32(vmaxq_s32(ecm_scale_vec(acc, m, sh, off), vdupq_n_s32(lo)), vdupq_n_s32(hi));
 }
 
 static inline void ecm_requant_lanes(int32x4_t acc, const int32_t *multiplier, const int32_t *shift,

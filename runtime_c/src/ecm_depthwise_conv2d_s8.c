@@ -65,8 +65,10 @@ typedef struct {
 
 #if defined(ECM_MVE)
 /* Channels [0, 8 nb) of one pixel into y, whole blocks of eight: no predication, the layer's
- * constants hoisted; even and odd lanes narrowed back into channel order. */
-static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
+ * constants hoisted; even and odd lanes narrowed back into channel order. `sat`: the clamp is
+ * int8's own range, which the saturating narrowings apply by themselves (inlined twice). */
+static inline __attribute__((always_inline)) void blocks8_clamp(const dw_layer *d, int32_t nb, int8_t *y,
+                                                                const int sat)
 {
     const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
     const int8_t *const *const tp = d->taps;
@@ -81,11 +83,31 @@ static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
-        e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
-                            off, lo, hi);
-        o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
-                            off, lo, hi);
-        vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+        if (sat) {
+            e = ecm_scale_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                              off);
+            o = ecm_scale_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                              off);
+            {
+                const int16x8_t v16 = vqmovntq_s32(vqmovnbq_s32(vdupq_n_s16(0), e), o);
+                vstrbq_s16(y + c, vreinterpretq_s16_s8(vqmovnbq_s16(vdupq_n_s8(0), v16)));
+            }
+        } else {
+            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even),
+                                vldrwq_gather_shifted_offset_s32(sh, even), off, lo, hi);
+            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                                off, lo, hi);
+            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+        }
+    }
+}
+
+static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
+{
+    if (d->lo == -128 && d->hi == 127) {
+        blocks8_clamp(d, nb, y, 1);
+    } else {
+        blocks8_clamp(d, nb, y, 0);
     }
 }
 
