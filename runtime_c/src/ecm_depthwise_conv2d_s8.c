@@ -57,6 +57,7 @@ static void locate(const ec_conv2d_s8_params *p, const int8_t *img, const int8_t
 /* What every block of a layer needs. */
 typedef struct {
     const int8_t *const *taps;
+    int32_t delta;     /* bytes to add to every tap: the pixel is `delta` past the one located */
     int32_t nt, ch;
     const int8_t *w;
     const int32_t *bias_eff, *multiplier, *shift, *rq;
@@ -75,11 +76,12 @@ static inline __attribute__((always_inline)) void blocks8_clamp(const dw_layer *
     const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
     const int8_t *wb = d->w;
     const int32_t *b = d->bias_eff, *m = d->multiplier, *sh = d->shift;
+    const int32_t dl = d->delta;
     int32_t c, t;
     for (c = 0; c < 8 * nb; c += 8, b += 8, m += 8, sh += 8) {
         int32x4_t e = vldrwq_gather_shifted_offset_s32(b, even), o = vldrwq_gather_shifted_offset_s32(b, odd);
         for (t = 0; t < nt; ++t, wb += 8) {
-            const int16x8_t x = vldrbq_s16(tp[t] + c), wv = vldrbq_s16(wb);
+            const int16x8_t x = vldrbq_s16(tp[t] + (c + dl)), wv = vldrbq_s16(wb);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
@@ -124,7 +126,7 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
     int32_t t;
     if (n == 8) {   /* a whole block: no predication; even and odd lanes narrowed back into order */
         for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_s16(d->taps[t] + c), wv = vldrbq_s16(wb + 8 * t);
+            const int16x8_t x = vldrbq_s16(d->taps[t] + (c + d->delta)), wv = vldrbq_s16(wb + 8 * t);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
@@ -140,7 +142,7 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
         return;
     } else {
         for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);
+            const int16x8_t x = vldrbq_z_s16(d->taps[t] + (c + d->delta), pr), wv = vldrbq_s16(wb + 8 * t);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
@@ -155,7 +157,7 @@ static int32_t channel(const dw_layer *d, int32_t c)
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
     int32_t s = d->bias_eff[c], t;
     for (t = 0; t < d->nt; ++t) {
-        s += d->taps[t][c] * wb[8 * t];
+        s += d->taps[t][c + d->delta] * wb[8 * t];
     }
     return s;
 }
@@ -179,19 +181,20 @@ static void block4(const dw_layer *d, int32_t c, int8_t *y)
     const int8_t *const *tp = d->taps;
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
     int32_t a0 = d->bias_eff[c], a1 = d->bias_eff[c + 1], a2 = d->bias_eff[c + 2], a3 = d->bias_eff[c + 3], t;
+    const int32_t xc = c + d->delta;
     if (d->nt == 9) {
-        ECM_DW_TAP(tp[0] + c, wb);
-        ECM_DW_TAP(tp[1] + c, wb + 8);
-        ECM_DW_TAP(tp[2] + c, wb + 16);
-        ECM_DW_TAP(tp[3] + c, wb + 24);
-        ECM_DW_TAP(tp[4] + c, wb + 32);
-        ECM_DW_TAP(tp[5] + c, wb + 40);
-        ECM_DW_TAP(tp[6] + c, wb + 48);
-        ECM_DW_TAP(tp[7] + c, wb + 56);
-        ECM_DW_TAP(tp[8] + c, wb + 64);
+        ECM_DW_TAP(tp[0] + xc, wb);
+        ECM_DW_TAP(tp[1] + xc, wb + 8);
+        ECM_DW_TAP(tp[2] + xc, wb + 16);
+        ECM_DW_TAP(tp[3] + xc, wb + 24);
+        ECM_DW_TAP(tp[4] + xc, wb + 32);
+        ECM_DW_TAP(tp[5] + xc, wb + 40);
+        ECM_DW_TAP(tp[6] + xc, wb + 48);
+        ECM_DW_TAP(tp[7] + xc, wb + 56);
+        ECM_DW_TAP(tp[8] + xc, wb + 64);
     } else {
         for (t = 0; t < d->nt; ++t) {
-            ECM_DW_TAP(tp[t] + c, wb + 8 * t);
+            ECM_DW_TAP(tp[t] + xc, wb + 8 * t);
         }
     }
     {   /* locals: int8 stores may alias *d, which would reload these for every output */
@@ -255,8 +258,10 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * p->k_h * p->k_w);
     int8_t *zrow = (int8_t *)scratch + 12 * p->k_h * p->k_w;
     dw_layer d;
+    const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
     d.taps = taps;
+    d.delta = 0;
     d.nt = p->k_h * p->k_w;
     d.ch = p->in_c;
     d.w = w;
@@ -271,8 +276,18 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     tap_offsets(p, toff);
     for (b = 0; b < p->n; ++b) {
         for (oh = 0; oh < p->out_h; ++oh) {
+            int run = 0;
             for (ow = 0; ow < p->out_w; ++ow) {
-                locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
+                const int32_t ih0 = oh * p->stride_h - p->pad_top, iw0 = ow * p->stride_w - p->pad_left;
+                const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + (p->k_h - 1) * p->dil_h < p->in_h
+                                   && iw0 + (p->k_w - 1) * p->dil_w < p->in_w;
+                if (inside && run) {   /* the next pixel of a run inside the image: the same taps, moved */
+                    d.delta += step;
+                } else {
+                    locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
+                    d.delta = 0;
+                    run = inside;
+                }
                 pixel(&d, y);
                 y += p->in_c;
             }
