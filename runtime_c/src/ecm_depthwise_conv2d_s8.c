@@ -3,13 +3,16 @@
  *
  * Per output pixel, its taps are located once: inside the image, tap 0 plus offsets fixed per
  * layer; a tap in the padding points at a row of input zero points in scratch, which adds
- * exactly what the folded bias counted for it. Then channels go through all taps a block at a
+ * exactly what the folded bias counted for it. The next pixels of a run inside the image reuse
+ * those taps, moved by a byte offset (delta). Then channels go through all taps a block at a
  * time. The weights are reordered by the compiler into blocks of eight channels,
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
  * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
  * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
- * int32 accumulators, requantized four lanes at a time and stored with a stride of 2. */
+ * int32 accumulators, requantized four lanes at a time, then narrowed back into channel order
+ * (vmovnb / vmovnt; the saturating forms when the clamp is int8's own range). Requantization
+ * takes ecm_rq's short form where the compiler's table allows (ecm_gemm_s8.h). */
 #include "ecm_gemm_s8.h"
 #include "ecm_nn_s8.h"
 
