@@ -184,10 +184,11 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
 #define ECM_LDRD(lo, hi, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : : "memory")
 
 /* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes.
- * The four row words come in one ldm, which needs its registers in ascending order: fixed here. */
+ * The four row words come in one ldm, which needs its registers in ascending order: fixed here
+ * (r4, r5, r6, r8: not r7, the Thumb frame pointer of unoptimized builds). */
 #define ECM_GROUP2X2(q, wp)                                                     \
     do {                                                                        \
-        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r7"); \
+        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r8"); \
         int32_t w0, w1, w0a, w0b, w1a, w1b;                                     \
         __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}"                          \
                          : "=r"(xa), "=r"(xb), "=r"(ya), "=r"(yb), "+r"(q) : : "memory"); \
