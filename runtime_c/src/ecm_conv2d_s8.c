@@ -22,6 +22,15 @@ int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
  * few bytes of a kernel row). */
 static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
 {
+#if defined(ECM_MVE)   /* Helium, past one word: 16 bytes per step, the last one predicated */
+    if (n > 4) {
+        for (; n > 0; n -= 16, dst += 16, src += 16) {
+            const mve_pred16_t p = vctp8q((uint32_t)n);
+            vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+        }
+        return;
+    }
+#endif
     for (; n >= 4; n -= 4, dst += 4, src += 4) {
         memcpy(dst, src, 4);
     }
@@ -33,6 +42,13 @@ static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
 /* dst[0..n) = v. */
 static inline void fill_bytes(int8_t *dst, int8_t v, int32_t n)
 {
+#if defined(ECM_MVE)
+    const int8x16_t vv = vdupq_n_s8(v);
+    for (; n > 0; n -= 16, dst += 16) {
+        vstrbq_p_s8(dst, vv, vctp8q((uint32_t)n));
+    }
+    return;
+#endif
     for (; n > 0; --n) {
         *dst++ = v;
     }
