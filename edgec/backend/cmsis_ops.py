@@ -57,6 +57,22 @@ def dw_blocks(w: np.ndarray) -> np.ndarray:
     return taps.reshape(taps.shape[0], c8 // 8, 8).transpose(1, 0, 2)
 
 
+def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts) -> np.ndarray | None:
+    """Per channel (m, lsh + 1, 2^r, r + 1) for ecm_gemm_s8.h's short requantization (ecm_rq:
+    one rounding high multiply of acc << (lsh + 1), then one shift), or None when some channel
+    could leave its range: |acc| <= |bias_eff| + 128 sum |w| must survive the extra left shift,
+    twice the product must fit in int32, and r + 1 <= 31. rows: [N, K] weights of the channels."""
+    m = np.asarray(multipliers, np.int64)
+    sh = np.asarray(shifts, np.int64)
+    lsh, r = np.maximum(sh, 0), np.maximum(-sh, 0)
+    bound = np.abs(bias_eff.astype(np.int64)) + 128 * np.abs(rows.astype(np.int64)).sum(axis=1)
+    x = bound << (lsh + 1)
+    s = (x * m + (1 << 31)) >> 32                                  # |s| bound (m < 2^31)
+    if (r + 1 > 31).any() or (x >= 1 << 31).any() or (2 * s + 2 + (1 << r) >= 1 << 31).any() or (m < 0).any():
+        return None
+    return np.stack([m, lsh + 1, 1 << r, r + 1], axis=1).astype(np.int32)
+
+
 def matrix_scratch(k: int, n: int, im2col: bool = False) -> int:
     """Scratch of the matrix kernels (their C _scratch_size functions): two widened int16 rows
     of k4 = k rounded up to 4, two int32 rows of sums of n rounded up to 4, then two int8
@@ -74,8 +90,11 @@ def _bias_data(node: Node, i: int) -> np.ndarray | None:
     return node.inputs[i].data if len(node.inputs) > i and node.inputs[i] is not None else None
 
 
-def _rescale(ctx, node: Node, a) -> tuple[str, str]:
-    return ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift")
+def _rescale(ctx, node: Node, a, rows: np.ndarray, bias_eff: np.ndarray) -> tuple[str, str, str]:
+    """multiplier, shift and the short-requantization table (NULL when it does not apply)."""
+    t = requant_table(rows, bias_eff, a.multipliers, a.shifts)
+    rq = "NULL" if t is None else ctx.const(t, f"{node.name}_rq", DType.I32)
+    return ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), rq
 
 
 def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
@@ -83,12 +102,13 @@ def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
     return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, out_c, im2col=True)
 
 
-def _matrix_consts(ctx, node: Node, w, bias_index: int, input_offset: int) -> tuple[str, str]:
-    """(packed weights, folded bias) of a matrix kernel: weight rows [N, K] of constant `w`."""
+def _matrix_consts(ctx, node: Node, w, bias_index: int, a) -> tuple[str, ...]:
+    """(packed weights, folded bias, multiplier, shift, rq) of a matrix kernel: weight rows
+    [N, K] of constant `w`, requantization of attrs `a`."""
     rows = w.data.reshape(w.shape[0], -1)
-    be = ctx.const(folded_bias(rows, _bias_data(node, bias_index), input_offset), f"{node.name}_bias_eff",
-                   DType.I32)
-    return ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8), be
+    bias = folded_bias(rows, _bias_data(node, bias_index), a.input_offset)
+    be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
+    return (ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8), be, *_rescale(ctx, node, a, rows, bias))
 
 
 # -- conv_s8 ------------------------------------------------------------------------------------
@@ -97,8 +117,7 @@ def _emit_conv(ctx, node: Node) -> None:
     x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
     require_int8(node, x, w, y)
     p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
-    wk, be = _matrix_consts(ctx, node, w, 2, a.input_offset)
-    ctx.call("ecm_conv2d_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_conv2d_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
 
 
 def _emit_conv1x1(ctx, node: Node) -> None:
@@ -106,8 +125,7 @@ def _emit_conv1x1(ctx, node: Node) -> None:
     x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
     require_int8(node, x, w, y)
     p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
-    wk, be = _matrix_consts(ctx, node, w, 2, a.input_offset)
-    ctx.call("ecm_conv1x1_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_conv1x1_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
 
 
 def select_conv(node: Node) -> Kernel | None:
@@ -127,9 +145,11 @@ def _emit_dw(ctx, node: Node) -> None:
     require_int8(node, x, w, y)
     p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
     per_channel = w.data.reshape(-1, w.shape[3]).T          # [C, taps]
-    be = ctx.const(folded_bias(per_channel, _bias_data(node, 2), a.input_offset), f"{node.name}_bias_eff", DType.I32)
+    bias = folded_bias(per_channel, _bias_data(node, 2), a.input_offset)
+    be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
     wk = ctx.prepared(w, dw_blocks, f"{w.name}_blocks", DType.I8)
-    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a, per_channel, bias), ctx.ptr(y),
+             ctx.scratch())
 
 
 def select_dw(node: Node) -> Kernel | None:
@@ -150,8 +170,7 @@ def _emit_fc(ctx, node: Node) -> None:
     p = ctx.struct("ec_fc_s8_params", {"m": x.type.size // k, "k": k, "n": n, "input_offset": a.input_offset,
                                        "output_offset": a.output_offset, "act_min": a.act_min,
                                        "act_max": a.act_max}, "fc_s8")
-    wk, be = _matrix_consts(ctx, node, w, 2, a.input_offset)
-    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
 
 
 def select_fc(node: Node) -> Kernel | None:
@@ -171,9 +190,8 @@ def _emit_conv_add(ctx, node: Node) -> None:
     pad = [0] * (MAX_RANK - 1)
     pa = ctx.struct("ec_add_s8_params", {"rank": 1, "shape": [y.shape[2] * y.shape[3]] + pad, "a_strides": [1] + pad,
                                          "b_strides": [1] + pad, **add_fields(a.add, False)}, "conv_add_s8_add")
-    wk, be = _matrix_consts(ctx, node, w, 3, a.conv.input_offset)
-    ctx.call("ecm_conv2d_add_s8", pc, pa, str(int(a.conv_first)), ctx.ptr(x), wk, be,
-             *_rescale(ctx, node, a.conv), ctx.ptr(r), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_conv2d_add_s8", pc, pa, str(int(a.conv_first)), ctx.ptr(x), *_matrix_consts(ctx, node, w, 3, a.conv),
+             ctx.ptr(r), ctx.ptr(y), ctx.scratch())
 
 
 def select_conv_add(node: Node) -> Kernel | None:

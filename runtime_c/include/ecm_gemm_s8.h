@@ -53,12 +53,44 @@ static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
     return s;
 }
 
-/* ecm_mbqm of `acc` with channel c's parameters, plus the output offset, clamped. */
-static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, int32_t c,
-                                 int32_t off, int32_t lo, int32_t hi)
+/* ecm_mbqm(acc, m, sh) + rounding in two steps, for a channel whose table entry q = (m, lsh + 1,
+ * 2^r, r + 1) (lsh = max(sh, 0), r = max(-sh, 0)) the compiler made only where |acc| is small
+ * enough (edgec/backend/cmsis_ops.py: requant_table). The high multiply of acc << lsh rounding
+ * half up is smmulr's round((acc << (lsh + 1)) m / 2^32); TFLite's shift by r rounding ties away
+ * from zero is floor((2 s - [s < 0] + 2^r) / 2^(r + 1)): for s >= 0 that is floor((s + 2^(r-1))
+ * / 2^r), for s < 0 the numerator is odd (r > 0), so subtracting one changes a floor only at a
+ * tie, which it moves toward zero; r = 0 gives s. ecm_rqs takes acc << (lsh + 1) = x, 2^r = rnd
+ * and r + 1 = rsh. */
+static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
 {
-    const int32_t v = ecm_mbqm(acc, multiplier[c], shift[c]) + off;
+    int32_t s;
+#if defined(ECM_DSP)
+    __asm__("smmulr %0, %1, %2" : "=r"(s) : "r"(x), "r"(m));
+#else
+    s = (int32_t)(((int64_t)x * (int64_t)m + ((int64_t)1 << 31)) >> 32);
+#endif
+    return ((int32_t)((uint32_t)s << 1) + (s >> 31) + rnd) >> rsh;
+}
+
+/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here. */
+static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
+{
+    return ecm_rqs((int32_t)((uint32_t)acc << q[1]), q[0], q[2], q[3]);
+}
+
+/* v clamped to [lo, hi] as int8. */
+static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
+{
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table), plus the
+ * output offset, clamped. */
+static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+                                 int32_t c, int32_t off, int32_t lo, int32_t hi)
+{
+    const int32_t v = (rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c])) + off;
+    return ecm_clamp(v, lo, hi);
 }
 
 #if defined(ECM_MVE)
@@ -66,18 +98,28 @@ static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const i
  * offsets from multiplier / shift: ecm_requant four lanes at a time. vqrdmulh is exactly the
  * doubling high multiply (floor((x m + 2^30) / 2^31)); the rounding right shift rounds ties up,
  * so negative values are first lowered by one (TFLite rounds ties away from zero). */
+/* The requantized and offset lanes of acc (not clamped), with multipliers m and shifts sh. */
+static inline int32x4_t ecm_scale_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off)
+{
+    const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
+    int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
+    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+    return vaddq_n_s32(vrshlq_s32(v, right), off);
+}
+
+/* ecm_scale_vec clamped to [lo, hi]. */
+static inline int32x4_t ecm_requant_vec(int32x4_t acc, int32x4_t m, int32x4_t sh, int32_t off, int32_t lo, int32_t hi)
+{
+    return vminq_s32(vmaxq_s32(ecm_scale_vec(acc, m, sh, off), vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
 static inline void ecm_requant_lanes(int32x4_t acc, const int32_t *multiplier, const int32_t *shift,
                                      uint32x4_t lanes, mve_pred16_t pr, int32_t off, int32_t lo, int32_t hi,
                                      int8_t *y)
 {
     const int32x4_t sh = vldrwq_gather_shifted_offset_z_s32(shift, lanes, pr);
     const int32x4_t m = vldrwq_gather_shifted_offset_z_s32(multiplier, lanes, pr);
-    const int32x4_t zero = vdupq_n_s32(0), right = vminq_s32(sh, zero);
-    int32x4_t v = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(sh, zero)), m);
-    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
-    v = vaddq_n_s32(vrshlq_s32(v, right), off);
-    v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
-    vstrbq_scatter_offset_p_s32(y, lanes, v, pr);
+    vstrbq_scatter_offset_p_s32(y, lanes, ecm_requant_vec(acc, m, sh, off, lo, hi), pr);
 }
 #endif
 
@@ -86,6 +128,7 @@ typedef struct {
     const int8_t *w;              /* packed weights */
     const int32_t *bias_eff;      /* [n] */
     const int32_t *multiplier, *shift;
+    const int32_t *rq;            /* ecm_rq table [n][4], or NULL */
     int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
     int32_t off, lo, hi;          /* output offset and clamp */
     int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
@@ -140,12 +183,15 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
  * post-indexed ldrd (gcc splits a C 8-byte load into two ldr and adds). */
 #define ECM_LDRD(lo, hi, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : : "memory")
 
-/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes. */
+/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes.
+ * The four row words come in one ldm, which needs its registers in ascending order: fixed here
+ * (r4, r5, r6, r8: not r7, the Thumb frame pointer of unoptimized builds). */
 #define ECM_GROUP2X2(q, wp)                                                     \
     do {                                                                        \
-        int32_t xa, xb, ya, yb, w0, w1, w0a, w0b, w1a, w1b;                     \
-        ECM_LDRD(xa, xb, q);                                                    \
-        ECM_LDRD(ya, yb, q);                                                    \
+        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r8"); \
+        int32_t w0, w1, w0a, w0b, w1a, w1b;                                     \
+        __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}"                          \
+                         : "=r"(xa), "=r"(xb), "=r"(ya), "=r"(yb), "+r"(q) : : "memory"); \
         ECM_LDRD(w0, w1, wp);                                                   \
         w0a = __sxtb16(w0);                                                     \
         w0b = ecm_sxtb16_ror8(w0);                                              \
@@ -209,11 +255,11 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
 #if defined(ECM_DSP)
         const int8_t *const wend = wp + 8 * (size_t)groups;
         (void)i;
+        if (groups & 1) {   /* then whole pairs of groups: one loop test per two */
+            ECM_GROUP2X2(q, wp);
+        }
         while (wp < wend) {
             ECM_GROUP2X2(q, wp);
-            if (wp == wend) {
-                break;
-            }
             ECM_GROUP2X2(q, wp);
         }
 #else
@@ -248,15 +294,66 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
 }
 
 #if defined(ECM_MVE)
-/* y[0..n) = requantized acc[0..n), four channels per step. */
+/* y[0..n) = requantized acc[0..n), four channels per step (ecm_requant_lanes without its
+ * gathers and predication while four channels remain; the layer's constants in registers). */
 static inline void ecm_requant_row(const ecm_gemm *g, const int32_t *acc, int8_t *y)
 {
-    const uint32x4_t lanes = vidupq_n_u32(0, 1);
+    const int32_t *const mult = g->multiplier, *const shift = g->shift;
+    const int32_t n = g->n, off = g->off;
+    const int32x4_t zero = vdupq_n_s32(0), lo = vdupq_n_s32(g->lo), hi = vdupq_n_s32(g->hi);
     int32_t c;
-    for (c = 0; c < g->n; c += 4) {
-        const mve_pred16_t pr = vctp32q((uint32_t)(g->n - c));
-        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), g->multiplier + c, g->shift + c, lanes, pr, g->off, g->lo, g->hi,
+    for (c = 0; c + 4 <= n; c += 4) {
+        const int32x4_t sh = vldrwq_s32(shift + c), right = vminq_s32(sh, zero);
+        int32x4_t v = vqrdmulhq_s32(vshlq_s32(vldrwq_s32(acc + c), vmaxq_s32(sh, zero)), vldrwq_s32(mult + c));
+        v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, right), 31));
+        v = vaddq_n_s32(vrshlq_s32(v, right), off);
+        vstrbq_s32(y + c, vminq_s32(vmaxq_s32(v, lo), hi));
+    }
+    if (c < n) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - c));
+        ecm_requant_lanes(vldrwq_z_s32(acc + c, pr), mult + c, shift + c, vidupq_n_u32(0, 1), pr, off, g->lo, g->hi,
                           y + c);
+    }
+}
+
+/* Sums of rows r0, r1 with every channel (an even count) into a0, a1, K in whole steps of 16 and, when `tail`
+ * (k mod 16) is not 0, one predicated step (inlined twice: with tail 0 the step disappears). */
+static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, const int8_t *r0, const int8_t *r1,
+                                                            int32_t *a0, int32_t *a1, const int32_t tail)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
+    const int32_t *bias = g->bias_eff, *const bend = g->bias_eff + g->n;
+    const int32_t steps = g->k / 16;
+    const mve_pred16_t pt = vctp8q((uint32_t)tail);
+    const int8_t *wpair = g->w;
+    int32_t *o0 = a0, *o1 = a1;
+    for (; bias < bend; bias += 2, wpair += pair_bytes, o0 += 2, o1 += 2) {
+        const int8_t *wp = wpair, *x0 = r0, *x1 = r1;
+        int32_t s00 = bias[0], s01 = bias[1], s10 = s00, s11 = s01, i;
+        for (i = 0; i < steps; ++i) {
+            const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
+            const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
+            s00 = vmladavaq_s8(s00, v0, w0);
+            s01 = vmladavaq_s8(s01, v0, w1);
+            s10 = vmladavaq_s8(s10, v1, w0);
+            s11 = vmladavaq_s8(s11, v1, w1);
+            wp += 32;
+            x0 += 16;
+            x1 += 16;
+        }
+        if (tail != 0) {   /* lanes past k would read the next pair's weights and other pixels */
+            const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp, l0, pt), w1 = vldrbq_gather_offset_z_s8(wp, l1, pt);
+            const int8x16_t v0 = vldrbq_z_s8(x0, pt), v1 = vldrbq_z_s8(x1, pt);
+            s00 = vmladavaq_s8(s00, v0, w0);
+            s01 = vmladavaq_s8(s01, v0, w1);
+            s10 = vmladavaq_s8(s10, v1, w0);
+            s11 = vmladavaq_s8(s11, v1, w1);
+        }
+        o0[0] = s00;
+        o0[1] = s01;
+        o1[0] = s10;
+        o1[1] = s11;
     }
 }
 
@@ -268,29 +365,11 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const size_t pair_bytes = 2 * (size_t)g->k4;
     int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
     int32_t c, s[4];
-    if (rows == 2 && (g->k & 15) == 0) {   /* the common case, written out: no tail, no branches */
-        const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
-        const int32_t *const bias = g->bias_eff;
-        const int32_t n = g->n, steps = g->k / 16;
-        for (c = 0; c < n; c += 2) {
-            const int32_t c1 = c + 1 < n ? c + 1 : c;
-            const int8_t *wp = g->w + (size_t)(c / 2) * pair_bytes, *x0 = r0, *x1 = r1;
-            int32_t s00 = bias[c], s01 = bias[c1], s10 = s00, s11 = s01, i;
-            for (i = 0; i < steps; ++i) {
-                const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
-                const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
-                s00 = vmladavaq_s8(s00, v0, w0);
-                s01 = vmladavaq_s8(s01, v0, w1);
-                s10 = vmladavaq_s8(s10, v1, w0);
-                s11 = vmladavaq_s8(s11, v1, w1);
-                wp += 32;
-                x0 += 16;
-                x1 += 16;
-            }
-            a0[c] = s00;
-            a0[c + 1] = s01;
-            a1[c] = s10;
-            a1[c + 1] = s11;
+    if (rows == 2 && (g->n & 1) == 0) {   /* the common case, written out */
+        if ((g->k & 15) == 0) {
+            ecm_sums2(g, r0, r1, a0, a1, 0);
+        } else {
+            ecm_sums2(g, r0, r1, a0, a1, g->k & 15);
         }
         ecm_requant_row(g, a0, y0);
         ecm_requant_row(g, a1, y1);
@@ -322,34 +401,48 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
 #endif
     /* locals: int8 stores may alias *g, which would reload these for every output */
-    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff;
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff, *const rq = g->rq;
     const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
+    const int sat = lo == -128 && hi == 127;   /* the clamp is int8's own: one ssat */
     if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
         const int8_t *wp = w;
         const int32_t ng = g->k4 / 4;
         for (; c + 1 < n; c += 2) {
             const int8_t *const wend = wp + 8 * (size_t)ng;
             const int16_t *q = g->q;
-            const int32_t m0 = mult[c], m1 = mult[c + 1], h0 = shift[c], h1 = shift[c + 1];
             int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
-            while (wp < wend) {
-                ECM_GROUP2X2(q, wp);
-                if (wp == wend) {
-                    break;
-                }
+            if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
                 ECM_GROUP2X2(q, wp);
             }
-            s00 = ecm_mbqm(s00, m0, h0) + off;
-            s01 = ecm_mbqm(s01, m1, h1) + off;
-            s10 = ecm_mbqm(s10, m0, h0) + off;
-            s11 = ecm_mbqm(s11, m1, h1) + off;
-            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
-            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
-            y1[c] = (int8_t)(s10 < lo ? lo : (s10 > hi ? hi : s10));
-            y1[c + 1] = (int8_t)(s11 < lo ? lo : (s11 > hi ? hi : s11));
+            while (wp < wend) {
+                ECM_GROUP2X2(q, wp);
+                ECM_GROUP2X2(q, wp);
+            }
+            if (rq != NULL) {
+                s00 = ecm_rq(s00, rq + 4 * c) + off;
+                s10 = ecm_rq(s10, rq + 4 * c) + off;
+                s01 = ecm_rq(s01, rq + 4 * c + 4) + off;
+                s11 = ecm_rq(s11, rq + 4 * c + 4) + off;
+            } else {
+                s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
+                s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
+                s10 = ecm_mbqm(s10, mult[c], shift[c]) + off;
+                s11 = ecm_mbqm(s11, mult[c + 1], shift[c + 1]) + off;
+            }
+            if (sat) {
+                y0[c] = (int8_t)__ssat(s00, 8);
+                y0[c + 1] = (int8_t)__ssat(s01, 8);
+                y1[c] = (int8_t)__ssat(s10, 8);
+                y1[c + 1] = (int8_t)__ssat(s11, 8);
+            } else {
+                y0[c] = ecm_clamp(s00, lo, hi);
+                y0[c + 1] = ecm_clamp(s01, lo, hi);
+                y1[c] = ecm_clamp(s10, lo, hi);
+                y1[c + 1] = ecm_clamp(s11, lo, hi);
+            }
         }
     } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
         const int8_t *wp = w;
@@ -365,10 +458,8 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
                 s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
                 s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
             }
-            s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
-            s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
-            y0[c] = (int8_t)(s00 < lo ? lo : (s00 > hi ? hi : s00));
-            y0[c + 1] = (int8_t)(s01 < lo ? lo : (s01 > hi ? hi : s01));
+            y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
+            y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
         }
     }
 #endif
@@ -377,14 +468,14 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
         s[0] = s[2] = bias[c];
         s[1] = s[3] = two ? bias[c + 1] : 0;
         ecm_pair_dots(g, r0, r1, rows, w + (size_t)(c / 2) * pair_bytes, s);
-        y0[c] = ecm_requant(s[0], mult, shift, c, off, lo, hi);
+        y0[c] = ecm_requant(s[0], mult, shift, rq, c, off, lo, hi);
         if (two) {
-            y0[c + 1] = ecm_requant(s[1], mult, shift, c + 1, off, lo, hi);
+            y0[c + 1] = ecm_requant(s[1], mult, shift, rq, c + 1, off, lo, hi);
         }
         if (rows == 2) {
-            y1[c] = ecm_requant(s[2], mult, shift, c, off, lo, hi);
+            y1[c] = ecm_requant(s[2], mult, shift, rq, c, off, lo, hi);
             if (two) {
-                y1[c + 1] = ecm_requant(s[3], mult, shift, c + 1, off, lo, hi);
+                y1[c + 1] = ecm_requant(s[3], mult, shift, rq, c + 1, off, lo, hi);
             }
         }
     }

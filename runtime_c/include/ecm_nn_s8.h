@@ -37,7 +37,7 @@ extern "C" {
  * zero point in the padding), then the matrix core with K = k_h * k_w * in_c (OHWI order).
  * scratch: ecm_conv2d_s8_scratch_size(p) bytes, 8-byte aligned. */
 void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                   const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
+                   const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch);
 /* 4 k4 + 8 n4, then two int8 im2col rows (2 k4); k4 = K rounded up to 4. Must equal the
  * rule in edgec/backend/cmsis_ops.py, as the other _scratch_size functions. */
 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
@@ -45,13 +45,13 @@ int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 /* 1x1 convolution without im2col (groups 1, no padding, any stride): each output pixel is the
  * matrix core on its input pixel's in_c channels. */
 void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                    const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
+                    const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch);
 /* 4 k4 + 8 n4 with k4 = in_c rounded up to 4. */
 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* Fully connected: X [m][k] times W [n][k], bias_eff [n]. */
 void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                            const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch);
+                            const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch);
 /* 4 k4 + 8 n4 with k4 = k rounded up to 4. */
 int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
 
@@ -60,8 +60,8 @@ int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
  * go four at a time through all taps. w: [k_h][k_w][in_c] (TFLite's), bias_eff: [in_c] folded
  * over all k_h * k_w taps. scratch: ecm_depthwise_conv2d_s8_scratch_size(p) bytes, 8-aligned. */
 void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
-                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift, int8_t *y,
-                             void *scratch);
+                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift,
+                             const int32_t *rq, int8_t *y, void *scratch);
 /* 12 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size, and int32 tap offsets)
  * + in_c rounded up to 8. */
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
@@ -75,7 +75,7 @@ void ecm_add_s8_row(const ec_add_s8_params *p, const int8_t *a, const int8_t *b,
  * ecm_conv2d_add_s8_scratch_size(cp) bytes, 8-byte aligned. */
 void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap, int32_t conv_first,
                        const int8_t *x, const int8_t *w, const int32_t *bias_eff, const int32_t *multiplier,
-                       const int32_t *shift, const int8_t *r, int8_t *y, void *scratch);
+                       const int32_t *shift, const int32_t *rq, const int8_t *r, int8_t *y, void *scratch);
 /* ecm_conv2d_s8_scratch_size(cp) rounded up to 8, plus one output row (out_w * out_c bytes). */
 int32_t ecm_conv2d_add_s8_scratch_size(const ec_conv2d_s8_params *cp);
 

@@ -36,6 +36,25 @@ void ecm_add_s8_row(const ec_add_s8_params *p, const int8_t *a, const int8_t *b,
         vstrbq_p_s32(y + i, v, pr);
     }
 #else
+    if (as <= 0 && bs <= 0 && os <= 0 && as >= -29 && bs >= -29 && os >= -29) {
+        /* ecm_rq's short form (see ecm_gemm_s8.h): |a + ao| <= 256, so the inputs shifted left
+         * by 21 stay below 2^29, each scaled input below 2^28, their sum below 2^29: nothing
+         * leaves int32 for right shifts of at most 29. */
+        const int32_t ar = 1 << -as, br = 1 << -bs, orr = 1 << -os;
+        const int32_t sat = lo == -128 && hi == 127;
+        for (i = 0; i < n; ++i) {
+            const int32_t va = ecm_rqs((a[i] + ao) * (1 << (EC_ADD_S8_LEFT_SHIFT + 1)), am, ar, 1 - as);
+            const int32_t vb = ecm_rqs((b[i] + bo) * (1 << (EC_ADD_S8_LEFT_SHIFT + 1)), bm, br, 1 - bs);
+            const int32_t v = ecm_rqs((sub ? va - vb : va + vb) * 2, om, orr, 1 - os) + off;
+#if defined(ECM_DSP)
+            y[i] = sat ? (int8_t)__ssat(v, 8) : ecm_clamp(v, lo, hi);
+#else
+            (void)sat;
+            y[i] = ecm_clamp(v, lo, hi);
+#endif
+        }
+        return;
+    }
     for (i = 0; i < n; ++i) {
         const int32_t va = ecm_mbqm((a[i] + ao) * (1 << EC_ADD_S8_LEFT_SHIFT), am, as);
         const int32_t vb = ecm_mbqm((b[i] + bo) * (1 << EC_ADD_S8_LEFT_SHIFT), bm, bs);

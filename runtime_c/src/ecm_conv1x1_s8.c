@@ -13,7 +13,7 @@ int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p)
 }
 
 void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                    const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+                    const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
     ecm_gemm g;
@@ -22,6 +22,7 @@ void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t 
     g.bias_eff = bias_eff;
     g.multiplier = multiplier;
     g.shift = shift;
+    g.rq = rq;
     g.n = p->out_c;
     g.k = p->in_c;
     g.k4 = (p->in_c + 3) / 4 * 4;

@@ -3,13 +3,16 @@
  *
  * Per output pixel, its taps are located once: inside the image, tap 0 plus offsets fixed per
  * layer; a tap in the padding points at a row of input zero points in scratch, which adds
- * exactly what the folded bias counted for it. Then channels go through all taps a block at a
+ * exactly what the folded bias counted for it. The next pixels of a run inside the image reuse
+ * those taps, moved by a byte offset (delta). Then channels go through all taps a block at a
  * time. The weights are reordered by the compiler into blocks of eight channels,
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
  * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
  * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
- * int32 accumulators, requantized four lanes at a time and stored with a stride of 2. */
+ * int32 accumulators, requantized four lanes at a time, then narrowed back into channel order
+ * (vmovnb / vmovnt; the saturating forms when the clamp is int8's own range). Requantization
+ * takes ecm_rq's short form where the compiler's table allows (ecm_gemm_s8.h). */
 #include "ecm_gemm_s8.h"
 #include "ecm_nn_s8.h"
 
@@ -57,13 +60,62 @@ static void locate(const ec_conv2d_s8_params *p, const int8_t *img, const int8_t
 /* What every block of a layer needs. */
 typedef struct {
     const int8_t *const *taps;
+    int32_t delta;     /* bytes to add to every tap: the pixel is `delta` past the one located */
     int32_t nt, ch;
     const int8_t *w;
-    const int32_t *bias_eff, *multiplier, *shift;
+    const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
 } dw_layer;
 
 #if defined(ECM_MVE)
+/* Channels [0, 8 nb) of one pixel into y, whole blocks of eight: no predication, the layer's
+ * constants hoisted; even and odd lanes narrowed back into channel order. `sat`: the clamp is
+ * int8's own range, which the saturating narrowings apply by themselves (inlined twice). */
+static inline __attribute__((always_inline)) void blocks8_clamp(const dw_layer *d, int32_t nb, int8_t *y,
+                                                                const int sat)
+{
+    const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
+    const int8_t *const *const tp = d->taps;
+    const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
+    const int8_t *wb = d->w;
+    const int32_t *b = d->bias_eff, *m = d->multiplier, *sh = d->shift;
+    const int32_t dl = d->delta;
+    int32_t c, t;
+    for (c = 0; c < 8 * nb; c += 8, b += 8, m += 8, sh += 8) {
+        int32x4_t e = vldrwq_gather_shifted_offset_s32(b, even), o = vldrwq_gather_shifted_offset_s32(b, odd);
+        for (t = 0; t < nt; ++t, wb += 8) {
+            const int16x8_t x = vldrbq_s16(tp[t] + (c + dl)), wv = vldrbq_s16(wb);
+            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+        }
+        if (sat) {
+            e = ecm_scale_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                              off);
+            o = ecm_scale_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                              off);
+            {
+                const int16x8_t v16 = vqmovntq_s32(vqmovnbq_s32(vdupq_n_s16(0), e), o);
+                vstrbq_s16(y + c, vreinterpretq_s16_s8(vqmovnbq_s16(vdupq_n_s8(0), v16)));
+            }
+        } else {
+            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even),
+                                vldrwq_gather_shifted_offset_s32(sh, even), off, lo, hi);
+            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                                off, lo, hi);
+            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+        }
+    }
+}
+
+static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
+{
+    if (d->lo == -128 && d->hi == 127) {
+        blocks8_clamp(d, nb, y, 1);
+    } else {
+        blocks8_clamp(d, nb, y, 0);
+    }
+}
+
 /* Channels [c, c + 8) (fewer at the end) of one pixel into y (the pixel's first channel). */
 static void block8(const dw_layer *d, int32_t c, int8_t *y)
 {
@@ -75,15 +127,25 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
     int32x4_t e = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, even, pe);
     int32x4_t o = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, odd, po);
     int32_t t;
-    if (n == 8) {   /* a whole block: no predication in the tap loop */
+    if (n == 8) {   /* a whole block: no predication; even and odd lanes narrowed back into order */
         for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_s16(d->taps[t] + c), wv = vldrbq_s16(wb + 8 * t);
+            const int16x8_t x = vldrbq_s16(d->taps[t] + (c + d->delta)), wv = vldrbq_s16(wb + 8 * t);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
+        {
+            const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
+            const int32_t off = d->off, lo = d->lo, hi = d->hi;
+            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                                off, lo, hi);
+            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                                off, lo, hi);
+            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+        }
+        return;
     } else {
         for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_z_s16(d->taps[t] + c, pr), wv = vldrbq_s16(wb + 8 * t);
+            const int16x8_t x = vldrbq_z_s16(d->taps[t] + (c + d->delta), pr), wv = vldrbq_s16(wb + 8 * t);
             e = vaddq_s32(e, vmullbq_int_s16(x, wv));
             o = vaddq_s32(o, vmulltq_int_s16(x, wv));
         }
@@ -98,7 +160,7 @@ static int32_t channel(const dw_layer *d, int32_t c)
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
     int32_t s = d->bias_eff[c], t;
     for (t = 0; t < d->nt; ++t) {
-        s += d->taps[t][c] * wb[8 * t];
+        s += d->taps[t][c + d->delta] * wb[8 * t];
     }
     return s;
 }
@@ -122,28 +184,48 @@ static void block4(const dw_layer *d, int32_t c, int8_t *y)
     const int8_t *const *tp = d->taps;
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
     int32_t a0 = d->bias_eff[c], a1 = d->bias_eff[c + 1], a2 = d->bias_eff[c + 2], a3 = d->bias_eff[c + 3], t;
+    const int32_t xc = c + d->delta;
     if (d->nt == 9) {
-        ECM_DW_TAP(tp[0] + c, wb);
-        ECM_DW_TAP(tp[1] + c, wb + 8);
-        ECM_DW_TAP(tp[2] + c, wb + 16);
-        ECM_DW_TAP(tp[3] + c, wb + 24);
-        ECM_DW_TAP(tp[4] + c, wb + 32);
-        ECM_DW_TAP(tp[5] + c, wb + 40);
-        ECM_DW_TAP(tp[6] + c, wb + 48);
-        ECM_DW_TAP(tp[7] + c, wb + 56);
-        ECM_DW_TAP(tp[8] + c, wb + 64);
+        ECM_DW_TAP(tp[0] + xc, wb);
+        ECM_DW_TAP(tp[1] + xc, wb + 8);
+        ECM_DW_TAP(tp[2] + xc, wb + 16);
+        ECM_DW_TAP(tp[3] + xc, wb + 24);
+        ECM_DW_TAP(tp[4] + xc, wb + 32);
+        ECM_DW_TAP(tp[5] + xc, wb + 40);
+        ECM_DW_TAP(tp[6] + xc, wb + 48);
+        ECM_DW_TAP(tp[7] + xc, wb + 56);
+        ECM_DW_TAP(tp[8] + xc, wb + 64);
     } else {
         for (t = 0; t < d->nt; ++t) {
-            ECM_DW_TAP(tp[t] + c, wb + 8 * t);
+            ECM_DW_TAP(tp[t] + xc, wb + 8 * t);
         }
     }
     {   /* locals: int8 stores may alias *d, which would reload these for every output */
-        const int32_t *const mult = d->multiplier, *const shift = d->shift;
+        const int32_t *const rq = d->rq;
         const int32_t off = d->off, lo = d->lo, hi = d->hi;
-        y[c] = ecm_requant(a0, mult, shift, c, off, lo, hi);
-        y[c + 1] = ecm_requant(a1, mult, shift, c + 1, off, lo, hi);
-        y[c + 2] = ecm_requant(a2, mult, shift, c + 2, off, lo, hi);
-        y[c + 3] = ecm_requant(a3, mult, shift, c + 3, off, lo, hi);
+        if (rq != NULL) {
+            a0 = ecm_rq(a0, rq + 4 * c) + off;
+            a1 = ecm_rq(a1, rq + 4 * c + 4) + off;
+            a2 = ecm_rq(a2, rq + 4 * c + 8) + off;
+            a3 = ecm_rq(a3, rq + 4 * c + 12) + off;
+        } else {
+            const int32_t *const mult = d->multiplier, *const shift = d->shift;
+            a0 = ecm_mbqm(a0, mult[c], shift[c]) + off;
+            a1 = ecm_mbqm(a1, mult[c + 1], shift[c + 1]) + off;
+            a2 = ecm_mbqm(a2, mult[c + 2], shift[c + 2]) + off;
+            a3 = ecm_mbqm(a3, mult[c + 3], shift[c + 3]) + off;
+        }
+        if (lo == -128 && hi == 127) {
+            y[c] = (int8_t)__ssat(a0, 8);
+            y[c + 1] = (int8_t)__ssat(a1, 8);
+            y[c + 2] = (int8_t)__ssat(a2, 8);
+            y[c + 3] = (int8_t)__ssat(a3, 8);
+        } else {
+            y[c] = ecm_clamp(a0, lo, hi);
+            y[c + 1] = ecm_clamp(a1, lo, hi);
+            y[c + 2] = ecm_clamp(a2, lo, hi);
+            y[c + 3] = ecm_clamp(a3, lo, hi);
+        }
     }
 }
 #endif
@@ -154,7 +236,8 @@ static void pixel(const dw_layer *d, int8_t *y)
 {
     int32_t c = 0;
 #if defined(ECM_MVE)
-    for (; c < d->ch; c += 8) {
+    blocks8(d, d->ch / 8, y);
+    for (c = d->ch / 8 * 8; c < d->ch; c += 8) {
         block8(d, c, y);
     }
 #else
@@ -164,28 +247,31 @@ static void pixel(const dw_layer *d, int8_t *y)
     }
 #endif
     for (; c < d->ch; ++c) {
-        y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, c, d->off, d->lo, d->hi);
+        y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, d->rq, c, d->off, d->lo, d->hi);
     }
 #endif
 }
 
 void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
-                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift, int8_t *y,
-                             void *scratch)
+                             const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift,
+                             const int32_t *rq, int8_t *y, void *scratch)
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
     const int8_t **taps = (const int8_t **)scratch;
     int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * p->k_h * p->k_w);
     int8_t *zrow = (int8_t *)scratch + 12 * p->k_h * p->k_w;
     dw_layer d;
+    const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
     d.taps = taps;
+    d.delta = 0;
     d.nt = p->k_h * p->k_w;
     d.ch = p->in_c;
     d.w = w;
     d.bias_eff = bias_eff;
     d.multiplier = multiplier;
     d.shift = shift;
+    d.rq = rq;
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
@@ -193,8 +279,18 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     tap_offsets(p, toff);
     for (b = 0; b < p->n; ++b) {
         for (oh = 0; oh < p->out_h; ++oh) {
+            int run = 0;
             for (ow = 0; ow < p->out_w; ++ow) {
-                locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
+                const int32_t ih0 = oh * p->stride_h - p->pad_top, iw0 = ow * p->stride_w - p->pad_left;
+                const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + (p->k_h - 1) * p->dil_h < p->in_h
+                                   && iw0 + (p->k_w - 1) * p->dil_w < p->in_w;
+                if (inside && run) {   /* the next pixel of a run inside the image: the same taps, moved */
+                    d.delta += step;
+                } else {
+                    locate(p, x + (size_t)b * x_img, zrow, toff, oh, ow, taps);
+                    d.delta = 0;
+                    run = inside;
+                }
                 pixel(&d, y);
                 y += p->in_c;
             }

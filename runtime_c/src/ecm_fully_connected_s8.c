@@ -9,13 +9,14 @@ int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p)
 }
 
 void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
-                            const int32_t *multiplier, const int32_t *shift, int8_t *y, void *scratch)
+                            const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     ecm_gemm g;
     g.w = w;
     g.bias_eff = bias_eff;
     g.multiplier = multiplier;
     g.shift = shift;
+    g.rq = rq;
     g.n = p->n;
     g.k = p->k;
     g.k4 = (p->k + 3) / 4 * 4;

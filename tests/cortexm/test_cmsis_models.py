@@ -2,6 +2,7 @@
 bit-exact with the integer simulator in a host build (plain C path), and cross-compiled runs
 under QEMU bit-exact on the Cortex-M4 (DSP path, mps2-an386), the Cortex-M55 (Helium path,
 mps3-an547) and the Cortex-M0+ (plain path, v6-M on mps2-an385)."""
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -79,6 +80,35 @@ def _assert_qemu_exact(files, sig, feeds, want, cpu):
 def test_kernel_chain_under_qemu(cpu):
     from edgec.backend.c import emit_c
     g, feeds = _kernel_chain()
+    src = emit_c(g, "t", target="cmsis")
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
+def _block_chain():
+    """The same kernels with channel counts the fast paths take (multiples of 8 and 4, K a
+    multiple of 16 and not), random shifts and clamps included."""
+    rng = np.random.default_rng(12)
+    x = cc.input_value(rng, (1, 7, 6, 16))
+    r = cc.input_value(rng, (1, 7, 6, 16), "r")
+    c1 = cc.conv_node(rng, x, 16, (3, 3), pads=(1, 1, 1, 1), name="c1")
+    dw = cc.conv_node(rng, c1.outputs[0], 16, (3, 3), pads=(1, 1, 1, 1), depthwise=True, name="dw")
+    ca = cc.conv_add_node(rng, dw.outputs[0], r, (1, 1), (0, 0, 0, 0), False, name="ca")
+    pw = cc.conv_node(rng, ca.outputs[0], 24, (1, 1), name="pw")
+    pw2 = cc.conv_node(rng, pw.outputs[0], 8, (1, 1), name="pw2")
+    dw2 = cc.conv_node(rng, pw2.outputs[0], 8, (3, 3), pads=(1, 1, 1, 1), depthwise=True, name="dw2")
+    dw2.attrs = dataclasses.replace(dw2.attrs, act_min=-100, act_max=90)   # a clamp narrower than int8's
+    g = cc.graph([x, r], [c1, dw, ca, pw, pw2, dw2])
+    return g, cc.feeds(rng, g)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_block_chain_under_qemu(cpu, seed):
+    from edgec.backend.c import emit_c
+    g, feeds = _block_chain()
+    rng = np.random.default_rng(seed)
+    feeds = {k: rng.integers(-128, 128, v.shape).astype(np.int8) for k, v in feeds.items()}
     src = emit_c(g, "t", target="cmsis")
     _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
 
