@@ -1,12 +1,15 @@
 """Builds an emitted C model into a shared library with gcc and runs it through cffi.
 
 The library is cached by a hash of the sources and flags, so verifying the same model twice
-compiles once. Each translation unit compiles in its own process (weights files can be large).
+compiles once, and so is each object (by its text and the headers it reaches), so the runtime
+kernels compile once for all models. Each translation unit compiles in its own process
+(weights files can be large).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +27,39 @@ WARN_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wvla"]
 
 def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "edgec-build"
+
+
+_LOCAL_INCLUDE = re.compile(r'#include "([^"]+)"')
+
+
+def _objects_cache(root: Path) -> Path:
+    d = root / "objects"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _object_key(cc: str, flags: list[str], name: str, files: dict[str, str]) -> str:
+    """A hash of one translation unit: compiler, flags, its text and every local header it
+    reaches. The runtime kernels are the same text in most models, so their objects are shared
+    between models instead of being compiled again for each one."""
+    h = hashlib.sha256(" ".join([cc, *flags, "-fPIC"]).encode())
+    seen, todo = set(), [name]
+    while todo:
+        f = todo.pop()
+        if f in seen or f not in files:
+            continue
+        seen.add(f)
+        h.update(f.encode() + b"\0" + files[f].encode() + b"\0")
+        todo.extend(sorted(_LOCAL_INCLUDE.findall(files[f])))
+    return h.hexdigest()[:32]
+
+
+def _compile_cached(cc: str, flags: list[str], src: Path, obj: Path) -> None:
+    """Compiles src next to itself, then moves the object into the cache (atomic: concurrent
+    builds of the same unit both succeed)."""
+    local = src.with_suffix(".o")
+    _compile_one(cc, flags, src, local)
+    os.replace(local, obj)
 
 
 def _compile_one(cc: str, flags: list[str], src: Path, obj: Path) -> None:
@@ -49,12 +85,15 @@ def build_shared(files: dict[str, str], cc: str = "gcc", opt: str = "-O2",
     try:
         for k, text in files.items():
             (tmp / k).write_text(text)
+        objects = _objects_cache(cache_dir or default_cache_dir())
         srcs = sorted(tmp / k for k in files if k.endswith(".c"))
+        cached = {s: objects / f"{_object_key(cc, flags, s.name, files)}.o" for s in srcs}
+        todo = [s for s in srcs if not cached[s].exists()]
         # big files first so the two cores stay busy
-        srcs.sort(key=lambda p: -p.stat().st_size)
+        todo.sort(key=lambda p: -p.stat().st_size)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            list(pool.map(lambda s: _compile_one(cc, flags, s, s.with_suffix(".o")), srcs))
-        r = subprocess.run([cc, "-shared", "-o", str(tmp / "libmodel.so"), *[str(s.with_suffix(".o")) for s in srcs], "-lm"],
+            list(pool.map(lambda s: _compile_cached(cc, flags, s, cached[s]), todo))
+        r = subprocess.run([cc, "-shared", "-o", str(tmp / "libmodel.so"), *[str(cached[s]) for s in srcs], "-lm"],
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise BuildError(f"linking failed:\n{r.stderr[-4000:]}")
