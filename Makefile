@@ -50,7 +50,7 @@ demo: $(STAMP)
 	$(VENV)/bin/edgec verify examples/cnn/digits_cnn.onnx --data examples/cnn/digits_test.npz --json build/demo/report.json --out build/demo/c
 
 test: $(STAMP) toolchain
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 bench: $(STAMP) $(BENCH_STAMP) toolchain
 	$(PY) benchmarks/run_all.py
