@@ -172,6 +172,11 @@ def collapse_dims(out: tuple[int, ...], sa: list[int], sb: list[int]):
     return [d[0] for d in dims], [d[1] for d in dims], [d[2] for d in dims]
 
 
+# Binary ops with a small per-op kernel (ec_<op>2d_f32) for outputs of at most two collapsed
+# dims without a fused activation: the same arithmetic, no rank-6 broadcast walk, no switch.
+SMALL_BINARY = ("add", "sub", "mul", "div", "max", "min")
+
+
 def _binary(kind: str) -> OpDef:
     c_kind, fn = BINARY[kind]
 
@@ -189,13 +194,23 @@ def _binary(kind: str) -> OpDef:
         shape, sa, sb = collapse_dims(out, broadcast_strides(a.shape, out), broadcast_strides(b.shape, out))
         if len(shape) > MAX_RANK:
             raise ShapeError(f"node '{node.name}': {kind} needs {len(shape)} broadcast dims, max {MAX_RANK}")
+        if kind in SMALL_BINARY and node.attrs.act is None and len(shape) <= 2:
+            rows, len_ = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+            ra, ca = (sa[0], sa[1]) if len(shape) == 2 else (0, sa[0])
+            rb, cb = (sb[0], sb[1]) if len(shape) == 2 else (0, sb[0])
+            fn = f"ec_{kind}2d_f32"
+            ctx.call(fn, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]),
+                     *(str(v) for v in (rows, len_, ra, ca, rb, cb)))
+            ctx.use(fn)
+            return
+        ctx.use("ec_binary_f32")
         pad = [0] * (MAX_RANK - len(shape))
         p = ctx.struct("ec_binary_params", {
             "kind": c_kind, "rank": len(shape), "shape": shape + pad, "a_strides": sa + pad,
             "b_strides": sb + pad, "act": act_c(node.attrs.act)}, kind)
         ctx.call("ec_binary_f32", p, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]))
 
-    return OpDef(kind, infer, ref, emit, ("ec_binary_f32",), inplace=True, accepts_activation=True,
+    return OpDef(kind, infer, ref, emit, (), inplace=True, accepts_activation=True,
                  permute=keep_attrs)
 
 

@@ -65,11 +65,29 @@ def _packed_weight(ctx, node) -> str:
     return ctx.prepared(w, pack_fc_weights, f"{w.name}_packed", DType.F32)
 
 
+FC_KCHUNK = 256  # must equal EC_FC_KCHUNK in runtime_c/src/ec_fully_connected_f32.c
+
+
+def use_dense(k: int, n: int, act) -> bool:
+    """The small kernel ec_dense_f32 (plain W, same bits) fits: one k chunk, no activation or
+    ReLU, and few outputs (under one block, where the general kernel cannot vectorise anyway)
+    or a tiny layer (where its code would outweigh the weights)."""
+    plain = act is None or (act.kind == "relu")
+    return k <= FC_KCHUNK and plain and (n < FC_BLOCK or k * n <= 256)
+
+
 def _gemm_emit(ctx, node) -> None:
     x, y = node.inputs[0], node.outputs[0]
     _require_f32(node)
     m, k = x.shape
     bias = ctx.ptr(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
+    if use_dense(k, y.shape[1], node.attrs.act):
+        relu = int(node.attrs.act is not None)
+        ctx.call("ec_dense_f32", ctx.ptr(x), ctx.ptr(node.inputs[1]), bias, ctx.ptr(y),
+                 str(m), str(k), str(y.shape[1]), str(relu))
+        ctx.use("ec_dense_f32")
+        return
+    ctx.use("ec_fully_connected_f32")
     p = ctx.struct("ec_fc_params", {"m": m, "k": k, "n": y.shape[1], "act": act_c(node.attrs.act)}, "fc")
     ctx.call("ec_fully_connected_f32", p, ctx.ptr(x), _packed_weight(ctx, node), bias, ctx.ptr(y))
 
@@ -78,7 +96,7 @@ def _gemm_macs(attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
     return outs[0].size * ins[0].shape[1]
 
 
-register(OpDef("gemm", _gemm_infer, _gemm_ref, _gemm_emit, ("ec_fully_connected_f32",),
+register(OpDef("gemm", _gemm_infer, _gemm_ref, _gemm_emit, (),
                accepts_activation=True, macs=_gemm_macs))
 
 

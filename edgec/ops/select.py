@@ -51,10 +51,12 @@ def _emit(ctx, node) -> None:
         raise UnsupportedOpError(node.op, node.name, f"{a.out_dtype.value} indices: the C kernel writes int32")
     k = x.shape[-1]
     labels = "NULL" if a.labels is None else ctx.ints(a.labels, f"{node.name}_labels")
-    ctx.call(_KERNELS[x.type.dtype], ctx.ptr(x), str(x.type.size // k), str(k), labels, ctx.ptr(y))
+    kernel = _KERNELS[x.type.dtype]
+    ctx.call(kernel, ctx.ptr(x), str(x.type.size // k), str(k), labels, ctx.ptr(y))
+    ctx.use(kernel)   # one file per score type: only the used one is compiled
 
 
-ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit, sources=("ec_arg_max",)))
+ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit))
 
 
 def _quantize(qctx, node):

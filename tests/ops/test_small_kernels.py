@@ -1,0 +1,91 @@
+"""The small kernels chosen at emit time (ec_dense_f32, ec_<op>2d_f32, ec_sum_rows_f32) give the
+same bits as the general kernels they replace, and are chosen only where the shapes allow."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgec.artifact import Artifact
+from edgec.backend.c import emit_c
+from edgec.frontend.sklearn.core import SkContext
+from edgec.ir.graph import DType, Graph, TensorType, Value
+from edgec.ops import elementwise, matmul, reduce as reduce_ops
+from edgec.ops.base import Activation
+from edgec.ops.elementwise import BinaryAttrs
+from edgec.ops.matmul import GemmAttrs
+from edgec.ops.reduce import ReduceAttrs
+
+RNG = np.random.default_rng(11)
+
+
+def _graph(op, x_shape, consts, attrs, swap=False):
+    ctx = SkContext()
+    xv = Value("x", TensorType(x_shape, DType.F32))
+    cs = [ctx.const(c, f"c{i}") for i, c in enumerate(consts)]
+    ins = (cs + [xv]) if swap else ([xv] + cs)
+    y = ctx.node(op, ins, attrs, "y")
+    y.name = "y"
+    return Graph("t", [xv], [y], ctx.nodes)
+
+
+def _c(g: Graph, x: np.ndarray, name: str):
+    c = emit_c(g, name)
+    art = Artifact(name, g, g, c, None, quant="float", float_graph=g)
+    return art.run({"x": x})["y"], set(c.files)
+
+
+def _both(monkeypatch, g, x, flag_owner, flag, generic_value):
+    small, files_small = _c(g, x, "small")
+    monkeypatch.setattr(flag_owner, flag, generic_value)
+    general, files_general = _c(g, x, "general")
+    monkeypatch.undo()
+    assert small.tobytes() == general.tobytes()   # bit for bit, NaN and -0.0 included
+    return files_small, files_general
+
+
+@pytest.mark.parametrize("k,n,act", [(4, 3, None), (64, 10, None), (30, 7, "relu"), (4, 32, "relu"), (256, 5, None)])
+def test_dense_is_bit_identical_to_fully_connected(monkeypatch, k, n, act):
+    x = RNG.standard_normal((1, k)).astype(np.float32) * 3
+    w = RNG.standard_normal((n, k)).astype(np.float32)
+    b = RNG.standard_normal(n).astype(np.float32)
+    g = _graph("gemm", (1, k), [w, b], GemmAttrs(Activation(act) if act else None))
+    small, general = _both(monkeypatch, g, x, matmul, "use_dense", lambda *a: False)
+    assert "ec_dense_f32.c" in small and "ec_fully_connected_f32.c" not in small
+    assert "ec_fully_connected_f32.c" in general
+
+
+def test_large_or_activated_gemm_keeps_the_general_kernel():
+    assert not matmul.use_dense(300, 3, None)          # more than one k chunk
+    assert not matmul.use_dense(64, 32, None)          # a full block: the general kernel vectorises
+    assert not matmul.use_dense(8, 3, Activation("tanh"))
+    assert matmul.use_dense(4, 32, Activation("relu"))  # tiny layer
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "max", "min"])
+@pytest.mark.parametrize("x_shape,c_shape,swap", [((1, 4), (3, 4), False), ((3, 4), (3, 4), True),
+                                                  ((1, 5), (1, 1), False), ((2, 6), (6,), True)])
+def test_binary2d_is_bit_identical_to_binary(monkeypatch, op, x_shape, c_shape, swap):
+    x = RNG.standard_normal(x_shape).astype(np.float32)
+    x.flat[0] = np.nan
+    c = RNG.standard_normal(c_shape).astype(np.float32)
+    c.flat[-1] = 0.0
+    g = _graph(op, x_shape, [c], BinaryAttrs(), swap)
+    small, general = _both(monkeypatch, g, x, elementwise, "SMALL_BINARY", ())
+    assert f"ec_{op}2d_f32.c" in small and "ec_binary_f32.c" not in small
+    assert "ec_binary_f32.c" in general
+
+
+@pytest.mark.parametrize("kind", ["sum", "mean"])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 300), (1, 17), (5, 1000)])
+def test_sum_rows_is_bit_identical_to_reduce(monkeypatch, kind, shape):
+    x = (RNG.standard_normal(shape) * 100).astype(np.float32)
+    g = _graph("reduce", shape, [], ReduceAttrs(kind, (1,), False))
+    small, general = _both(monkeypatch, g, x, reduce_ops, "_contiguous_rows", lambda *a: False)
+    assert "ec_sum_rows_f32.c" in small and "ec_reduce_f32.c" not in small
+    assert "ec_reduce_f32.c" in general
+
+
+def test_reduce_over_a_leading_axis_keeps_the_general_kernel():
+    plan = reduce_ops.reduce_plan((3, 4), (0,))
+    assert not reduce_ops._contiguous_rows("sum", plan)
+    assert not reduce_ops._contiguous_rows("max", reduce_ops.reduce_plan((3, 4), (1,)))
