@@ -88,7 +88,8 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         sample: for a scikit-learn estimator or an ONNX-ML model: representative feature rows X [n, features]
             (calibration data of the int16/int8 modes), an array or an .npz path (array 'X').
         trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
-        tree_layout: C form of tree ensembles: "auto" (the smaller by measured object size),
+        tree_layout: C form of tree ensembles: "auto" (if-else code while its measured object is
+            at most edgec.backend.trees.SPEED_SIZE_FACTOR times the tables', as it is faster),
             "table" (packed node tables and a walker) or "code" (if-else functions).
         target: "portable" (C99 for any compiler) or "cmsis" (int8 kernels in the style of
             CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis).
