@@ -76,10 +76,46 @@ def use_dense(k: int, n: int, act) -> bool:
     return k <= FC_KCHUNK and plain and (n < FC_BLOCK or k * n <= 256)
 
 
+INLINE_MAX_WEIGHTS = 64  # gemm layers with at most this many weights are written out as C expressions
+
+
+def use_inline(node) -> bool:
+    """A one-row gemm with a few finite constant weights, no activation or ReLU: written out as
+    expressions with literal weights (no kernel, no weight array), in the kernels' order."""
+    (m, k), w = node.inputs[0].shape, node.inputs[1]
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    act = node.attrs.act
+    consts = [w] + ([b] if b is not None else [])
+    return (m == 1 and k * w.shape[0] <= INLINE_MAX_WEIGHTS and (act is None or act.kind == "relu")
+            and all(v.is_const and np.isfinite(v.data).all() for v in consts))
+
+
+def _gemm_inline(ctx, node) -> None:
+    """y[j] = (0.0f + (((0.0f + x0*w0) + x1*w1) + ...)) + b[j]: ec_fully_connected_f32's float
+    operations one by one, so the same bits; ReLU as `v > 0.0f ? v : 0.0f`."""
+    from edgec.backend.cformat import c_float
+    x, y, w = node.inputs[0], node.outputs[0], node.inputs[1].data.astype(np.float32)
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    bias = b.data.astype(np.float32).reshape(-1) if b is not None else np.zeros(w.shape[0], np.float32)
+    relu = node.attrs.act is not None
+    lines = ["{", f"    const float *xi = {ctx.ptr(x)};", f"    float *yo = {ctx.ptr(y)};", "    float v;"]
+    for j in range(w.shape[0]):
+        acc = "0.0f"
+        for kk in range(w.shape[1]):
+            acc = f"({acc} + xi[{kk}] * {c_float(w[j, kk])})"
+        lines.append(f"    v = (0.0f + {acc}) + {c_float(bias[j])};")
+        lines.append(f"    yo[{j}] = v > 0.0f ? v : 0.0f;" if relu else f"    yo[{j}] = v;")
+    lines.append("}")
+    ctx.steps[-1].lines.extend(lines)
+
+
 def _gemm_emit(ctx, node) -> None:
     x, y = node.inputs[0], node.outputs[0]
     _require_f32(node)
     m, k = x.shape
+    if use_inline(node):
+        _gemm_inline(ctx, node)
+        return
     bias = ctx.ptr(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
     if use_dense(k, y.shape[1], node.attrs.act):
         relu = int(node.attrs.act is not None)

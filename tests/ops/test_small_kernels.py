@@ -49,6 +49,7 @@ def test_dense_is_bit_identical_to_fully_connected(monkeypatch, k, n, act):
     w = RNG.standard_normal((n, k)).astype(np.float32)
     b = RNG.standard_normal(n).astype(np.float32)
     g = _graph("gemm", (1, k), [w, b], GemmAttrs(Activation(act) if act else None))
+    monkeypatch.setattr(matmul, "use_inline", lambda node: False)   # the kernels, not expressions
     small, general = _both(monkeypatch, g, x, matmul, "use_dense", lambda *a: False)
     assert "ec_dense_f32.c" in small and "ec_fully_connected_f32.c" not in small
     assert "ec_fully_connected_f32.c" in general
@@ -89,3 +90,16 @@ def test_reduce_over_a_leading_axis_keeps_the_general_kernel():
     plan = reduce_ops.reduce_plan((3, 4), (0,))
     assert not reduce_ops._contiguous_rows("sum", plan)
     assert not reduce_ops._contiguous_rows("max", reduce_ops.reduce_plan((3, 4), (1,)))
+
+
+@pytest.mark.parametrize("k,n,act", [(4, 3, None), (13, 3, "relu"), (30, 1, None), (8, 8, None)])
+def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act):
+    x = RNG.standard_normal((1, k)).astype(np.float32) * 3
+    x[0, 0] = -0.0
+    w = RNG.standard_normal((n, k)).astype(np.float32)
+    b = RNG.standard_normal(n).astype(np.float32)
+    g = _graph("gemm", (1, k), [w, b], GemmAttrs(Activation(act) if act else None))
+    small, general = _both(monkeypatch, g, x, matmul, "use_inline", lambda node: False)
+    assert not any(f.startswith("ec_dense") or f.startswith("ec_fully") for f in small)
+    assert "ec_dense_f32.c" in general
+    assert not matmul.use_inline(_graph("gemm", (1, 65), [np.ones((1, 65), np.float32)], GemmAttrs()).nodes[0])
