@@ -177,6 +177,20 @@ def collapse_dims(out: tuple[int, ...], sa: list[int], sb: list[int]):
 SMALL_BINARY = ("add", "sub", "mul", "div", "max", "min")
 
 
+INLINE_MAX_ELEMENTS = 16   # outputs this small are a loop in the model's run function
+_C_OP = {"add": "ea[ia] + eb[ib]", "sub": "ea[ia] - eb[ib]", "mul": "ea[ia] * eb[ib]", "div": "ea[ia] / eb[ib]",
+         "max": "ea[ia] > eb[ib] ? ea[ia] : eb[ib]", "min": "ea[ia] < eb[ib] ? ea[ia] : eb[ib]"}
+
+
+def _binary_inline(ctx, kind, pa, pb, py, rows, len_, ra, ca, rb, cb) -> None:
+    """The ec_<op>2d_f32 loop written into the run function (same arithmetic, constant bounds)."""
+    ctx.steps[-1].lines.extend([
+        "{", f"    const float *ea = {pa};", f"    const float *eb = {pb};", f"    float *ey = {py};",
+        "    int32_t r, i;", f"    for (r = 0; r < {rows}; ++r) {{", f"        for (i = 0; i < {len_}; ++i) {{",
+        f"            const int32_t ia = r * {ra} + i * {ca}, ib = r * {rb} + i * {cb};",
+        f"            ey[r * {len_} + i] = {_C_OP[kind]};", "        }", "    }", "}"])
+
+
 def _binary(kind: str) -> OpDef:
     c_kind, fn = BINARY[kind]
 
@@ -198,6 +212,10 @@ def _binary(kind: str) -> OpDef:
             rows, len_ = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
             ra, ca = (sa[0], sa[1]) if len(shape) == 2 else (0, sa[0])
             rb, cb = (sb[0], sb[1]) if len(shape) == 2 else (0, sb[0])
+            if rows * len_ <= INLINE_MAX_ELEMENTS:
+                _binary_inline(ctx, kind, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]),
+                               rows, len_, ra, ca, rb, cb)
+                return
             fn = f"ec_{kind}2d_f32"
             ctx.call(fn, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]),
                      *(str(v) for v in (rows, len_, ra, ca, rb, cb)))

@@ -62,28 +62,48 @@ def test_large_or_activated_gemm_keeps_the_general_kernel():
     assert matmul.use_dense(4, 32, Activation("relu"))  # tiny layer
 
 
+def _three_ways(monkeypatch, g, x, module, inline_flag, small_flag, small_off):
+    """(files) of the inline form, the small kernel and the general kernel; asserts equal bits."""
+    inline, f_inline = _c(g, x, "inl")
+    monkeypatch.setattr(module, inline_flag, 0)
+    small, f_small = _c(g, x, "small")
+    monkeypatch.setattr(module, small_flag, small_off)
+    general, f_general = _c(g, x, "general")
+    monkeypatch.undo()
+    assert inline.tobytes() == small.tobytes() == general.tobytes()   # bit for bit, NaN and -0.0 included
+    return f_inline, f_small, f_general
+
+
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "max", "min"])
 @pytest.mark.parametrize("x_shape,c_shape,swap", [((1, 4), (3, 4), False), ((3, 4), (3, 4), True),
-                                                  ((1, 5), (1, 1), False), ((2, 6), (6,), True)])
+                                                  ((1, 5), (1, 1), False), ((2, 6), (6,), True),
+                                                  ((1, 9), (4, 9), False)])
 def test_binary2d_is_bit_identical_to_binary(monkeypatch, op, x_shape, c_shape, swap):
     x = RNG.standard_normal(x_shape).astype(np.float32)
     x.flat[0] = np.nan
+    x.flat[-1] = -0.0
     c = RNG.standard_normal(c_shape).astype(np.float32)
     c.flat[-1] = 0.0
     g = _graph(op, x_shape, [c], BinaryAttrs(), swap)
-    small, general = _both(monkeypatch, g, x, elementwise, "SMALL_BINARY", ())
-    assert f"ec_{op}2d_f32.c" in small and "ec_binary_f32.c" not in small
-    assert "ec_binary_f32.c" in general
+    f_inline, f_small, f_general = _three_ways(monkeypatch, g, x, elementwise, "INLINE_MAX_ELEMENTS",
+                                               "SMALL_BINARY", ())
+    out = g.outputs[0].type.size
+    assert (f"ec_{op}2d_f32.c" in f_inline) == (out > elementwise.INLINE_MAX_ELEMENTS)
+    assert f"ec_{op}2d_f32.c" in f_small and "ec_binary_f32.c" not in f_small
+    assert "ec_binary_f32.c" in f_general
 
 
 @pytest.mark.parametrize("kind", ["sum", "mean"])
-@pytest.mark.parametrize("shape", [(3, 4), (2, 300), (1, 17), (5, 1000)])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 7), (2, 300), (1, 17), (5, 1000)])
 def test_sum_rows_is_bit_identical_to_reduce(monkeypatch, kind, shape):
     x = (RNG.standard_normal(shape) * 100).astype(np.float32)
+    x[0, :] = -0.0
     g = _graph("reduce", shape, [], ReduceAttrs(kind, (1,), False))
-    small, general = _both(monkeypatch, g, x, reduce_ops, "_contiguous_rows", lambda *a: False)
-    assert "ec_sum_rows_f32.c" in small and "ec_reduce_f32.c" not in small
-    assert "ec_reduce_f32.c" in general
+    f_inline, f_small, f_general = _three_ways(monkeypatch, g, x, reduce_ops, "SUM_LANES",
+                                               "_contiguous_rows", lambda *a: False)
+    assert ("ec_sum_rows_f32.c" in f_inline) == (shape[1] >= 8)
+    assert "ec_sum_rows_f32.c" in f_small and "ec_reduce_f32.c" not in f_small
+    assert "ec_reduce_f32.c" in f_general
 
 
 def test_reduce_over_a_leading_axis_keeps_the_general_kernel():
