@@ -100,6 +100,20 @@ def require_float(node) -> None:
                                      "(only float32 tensors are computed at run time)")
 
 
+def _unary_inline(ctx, fn: str, px: str, py: str, size: int) -> None:
+    """A few elements: ec_pointwise_f32 (static inline, the kernels' own function) called in a
+    loop of the run function on a constant function record, so the compiler keeps only its case."""
+    from edgec.resources import runtime_dir
+    for h in ("ec_types.h", "ec_pointwise.h"):
+        ctx.files.setdefault(h, (runtime_dir() / "include" / h).read_text())
+    if "ec_pointwise.h" not in ctx.includes:
+        ctx.includes.append("ec_pointwise.h")
+    ctx.steps[-1].lines.extend([
+        "{", f"    static const ec_act_f32 fn = {fn};", f"    const float *ux = {px};", f"    float *uy = {py};",
+        "    int32_t i;", f"    for (i = 0; i < {size}; ++i) {{", "        uy[i] = ec_pointwise_f32(ux[i], &fn);",
+        "    }", "}"])
+
+
 def _unary(kind: str) -> OpDef:
     def ref(attrs: PointwiseAttrs, xs):
         return [pointwise_ref(kind, xs[0], attrs.alpha, attrs.beta)]
@@ -108,10 +122,14 @@ def _unary(kind: str) -> OpDef:
         require_float(node)
         attrs = node.attrs
         fn = act_c(Activation(kind, attrs.alpha, attrs.beta))
+        if node.outputs[0].type.size <= INLINE_MAX_ELEMENTS:
+            _unary_inline(ctx, fn, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]), node.outputs[0].type.size)
+            return
+        ctx.use("ec_unary_f32")
         p = ctx.struct("ec_unary_params", {"fn": fn, "size": node.outputs[0].type.size}, kind)
         ctx.call("ec_unary_f32", p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
 
-    return OpDef(kind, same_as_input, ref, emit, ("ec_unary_f32",), inplace=True,
+    return OpDef(kind, same_as_input, ref, emit, (), inplace=True,
                  activation=POINTWISE[kind].activation, permute=keep_attrs)
 
 

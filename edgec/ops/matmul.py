@@ -66,14 +66,16 @@ def _packed_weight(ctx, node) -> str:
 
 
 FC_KCHUNK = 256  # must equal EC_FC_KCHUNK in runtime_c/src/ec_fully_connected_f32.c
+DENSE_MAX_WEIGHTS = 4096
 
 
 def use_dense(k: int, n: int, act) -> bool:
     """The small kernel ec_dense_f32 (plain W, same bits) fits: one k chunk, no activation or
     ReLU, and few outputs (under one block, where the general kernel cannot vectorise anyway)
-    or a tiny layer (where its code would outweigh the weights)."""
+    or a small layer (up to DENSE_MAX_WEIGHTS, where the general kernel's 2.4 KB of code would
+    weigh more than its 16-wide blocking gains over dense's four lanes)."""
     plain = act is None or (act.kind == "relu")
-    return k <= FC_KCHUNK and plain and (n < FC_BLOCK or k * n <= 256)
+    return k <= FC_KCHUNK and plain and (n < FC_BLOCK or k * n <= DENSE_MAX_WEIGHTS)
 
 
 INLINE_MAX_WEIGHTS = 64  # gemm layers with at most this many weights are written out as C expressions

@@ -57,7 +57,8 @@ def test_dense_is_bit_identical_to_fully_connected(monkeypatch, k, n, act):
 
 def test_large_or_activated_gemm_keeps_the_general_kernel():
     assert not matmul.use_dense(300, 3, None)          # more than one k chunk
-    assert not matmul.use_dense(64, 32, None)          # a full block: the general kernel vectorises
+    assert matmul.use_dense(64, 32, None)              # a small layer
+    assert not matmul.use_dense(128, 64, None)         # bigger: the general kernel's blocking pays
     assert not matmul.use_dense(8, 3, Activation("tanh"))
     assert matmul.use_dense(4, 32, Activation("relu"))  # tiny layer
 
@@ -123,3 +124,16 @@ def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act):
     assert not any(f.startswith("ec_dense") or f.startswith("ec_fully") for f in small)
     assert "ec_dense_f32.c" in general
     assert not matmul.use_inline(_graph("gemm", (1, 65), [np.ones((1, 65), np.float32)], GemmAttrs()).nodes[0])
+
+
+@pytest.mark.parametrize("op", ["sigmoid", "tanh", "relu", "exp", "abs"])
+def test_inline_unary_is_bit_identical_to_the_kernel(monkeypatch, op):
+    from edgec.ops.elementwise import PointwiseAttrs
+    x = (RNG.standard_normal((1, 7)) * 4).astype(np.float32)
+    x[0, 0] = -0.0
+    g = _graph(op, (1, 7), [], PointwiseAttrs())
+    inline, f_inline = _c(g, x, "inl")
+    monkeypatch.setattr(elementwise, "INLINE_MAX_ELEMENTS", 0)
+    kernel, f_kernel = _c(g, x, "kern")
+    assert inline.tobytes() == kernel.tobytes()
+    assert "ec_unary_f32.c" not in f_inline and "ec_unary_f32.c" in f_kernel
