@@ -93,8 +93,8 @@ def use_inline(node) -> bool:
 
 
 def _gemm_inline(ctx, node) -> None:
-    """y[j] = (0.0f + (((0.0f + x0*w0) + x1*w1) + ...)) + b[j]: ec_fully_connected_f32's float
-    operations one by one, so the same bits; ReLU as `v > 0.0f ? v : 0.0f`."""
+    """y[j] = ((x0*w0 + x1*w1) + ...) + b[j]: ec_fully_connected_f32's float operations one by
+    one (less its additions of 0.0f, see below), so the same bits; ReLU as `v > 0.0f ? v : 0.0f`."""
     from edgec.backend.cformat import c_float
     x, y, w = node.inputs[0], node.outputs[0], node.inputs[1].data.astype(np.float32)
     b = node.inputs[2] if len(node.inputs) > 2 else None
@@ -102,10 +102,13 @@ def _gemm_inline(ctx, node) -> None:
     relu = node.attrs.act is not None
     lines = ["{", f"    const float *xi = {ctx.ptr(x)};", f"    float *yo = {ctx.ptr(y)};", "    float v;"]
     for j in range(w.shape[0]):
-        acc = "0.0f"
-        for kk in range(w.shape[1]):
+        # The kernels' 0.0f + ... only turn a -0.0 sum into +0.0; a nonzero bias (or the final
+        # 0.0f + kept when the bias is zero) does that anyway, so the same bits without them.
+        acc = f"xi[0] * {c_float(w[j, 0])}"
+        for kk in range(1, w.shape[1]):
             acc = f"({acc} + xi[{kk}] * {c_float(w[j, kk])})"
-        lines.append(f"    v = (0.0f + {acc}) + {c_float(bias[j])};")
+        tail = f"{acc} + {c_float(bias[j])}" if bias[j] != 0 else f"0.0f + {acc}"
+        lines.append(f"    v = {tail};")
         lines.append(f"    yo[{j}] = v > 0.0f ? v : 0.0f;" if relu else f"    yo[{j}] = v;")
     lines.append("}")
     ctx.steps[-1].lines.extend(lines)

@@ -113,12 +113,16 @@ def test_reduce_over_a_leading_axis_keeps_the_general_kernel():
     assert not reduce_ops._contiguous_rows("max", reduce_ops.reduce_plan((3, 4), (1,)))
 
 
-@pytest.mark.parametrize("k,n,act", [(4, 3, None), (13, 3, "relu"), (30, 1, None), (8, 8, None)])
-def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act):
+@pytest.mark.parametrize("k,n,act,zeros", [(4, 3, None, False), (13, 3, "relu", False), (30, 1, None, False),
+                                           (8, 8, None, False), (4, 3, None, True), (5, 2, "relu", True)])
+def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act, zeros):
     x = RNG.standard_normal((1, k)).astype(np.float32) * 3
     x[0, 0] = -0.0
     w = RNG.standard_normal((n, k)).astype(np.float32)
     b = RNG.standard_normal(n).astype(np.float32)
+    if zeros:   # signed zeros everywhere: the sums the dropped 0.0f additions could have changed
+        x[:] = -0.0
+        b[0], b[1] = -0.0, 0.0
     g = _graph("gemm", (1, k), [w, b], GemmAttrs(Activation(act) if act else None))
     small, general = _both(monkeypatch, g, x, matmul, "use_inline", lambda node: False)
     assert not any(f.startswith("ec_dense") or f.startswith("ec_fully") for f in small)
