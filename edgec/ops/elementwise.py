@@ -195,7 +195,7 @@ def collapse_dims(out: tuple[int, ...], sa: list[int], sb: list[int]):
 SMALL_BINARY = ("add", "sub", "mul", "div", "max", "min")
 
 
-INLINE_MAX_ELEMENTS = 16   # outputs this small are a loop in the model's run function
+INLINE_MAX_ELEMENTS = 64   # outputs this small are a loop in the model's run function
 _C_OP = {"add": "ea[ia] + eb[ib]", "sub": "ea[ia] - eb[ib]", "mul": "ea[ia] * eb[ib]", "div": "ea[ia] / eb[ib]",
          "max": "ea[ia] > eb[ib] ? ea[ia] : eb[ib]", "min": "ea[ia] < eb[ib] ? ea[ia] : eb[ib]"}
 
