@@ -113,8 +113,8 @@ def test_reduce_over_a_leading_axis_keeps_the_general_kernel():
     assert not reduce_ops._contiguous_rows("max", reduce_ops.reduce_plan((3, 4), (1,)))
 
 
-@pytest.mark.parametrize("k,n,act,zeros", [(4, 3, None, False), (13, 3, "relu", False), (30, 1, None, False),
-                                           (8, 8, None, False), (4, 3, None, True), (5, 2, "relu", True)])
+@pytest.mark.parametrize("k,n,act,zeros", [(4, 3, None, False), (6, 4, "relu", False), (30, 1, None, False),
+                                           (8, 3, None, False), (4, 3, None, True), (5, 2, "relu", True)])
 def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act, zeros):
     x = RNG.standard_normal((1, k)).astype(np.float32) * 3
     x[0, 0] = -0.0
@@ -128,6 +128,8 @@ def test_inline_gemm_is_bit_identical_to_the_kernels(monkeypatch, k, n, act, zer
     assert not any(f.startswith("ec_dense") or f.startswith("ec_fully") for f in small)
     assert "ec_dense_f32.c" in general
     assert not matmul.use_inline(_graph("gemm", (1, 65), [np.ones((1, 65), np.float32)], GemmAttrs()).nodes[0])
+    assert matmul.use_inline(_graph("gemm", (1, 64), [np.ones((1, 64), np.float32)], GemmAttrs()).nodes[0])
+    assert not matmul.use_inline(_graph("gemm", (1, 13), [np.ones((3, 13), np.float32)], GemmAttrs()).nodes[0])
 
 
 @pytest.mark.parametrize("op", ["sigmoid", "tanh", "relu", "exp", "abs"])
