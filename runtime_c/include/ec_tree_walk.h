@@ -9,7 +9,7 @@
  *   EC_TREE_MS, EC_TREE_MM  missing-left bit shift, mask (MM 0: no node sends NaN left)
  *   EC_TREE_LEAF    0 direct, 1 palette, 2 sparse; EC_TREE_ENTRY, EC_TREE_ROW entry/row_start types
  *   EC_TREE_KM, EC_TREE_VS, EC_TREE_VM, EC_TREE_LS  sparse entry target mask, value shift/mask, last bit
- *   EC_TREE_LANES   1: walk four trees at a time, branch-free, needs depth[]; 0: one, branching
+ *   EC_TREE_LANES   1: walk four trees at a time, without branches (needs depth[]); 0: one, branching
  * The if-else form defines only the EC_TREE_LEAF group, for ec_tree_add_row. Elsewhere (a model
  * .c including every kernel header) this header declares nothing. */
 #include "ec_trees.h"
