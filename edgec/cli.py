@@ -83,6 +83,8 @@ def _sklearn_options(a) -> dict:
     if getattr(a, "sample", None):
         from edgec.verify_sklearn import load_xy
         opts["sample"] = load_xy(a.sample)[0]
+    if getattr(a, "methods", None):
+        opts["methods"] = a.methods
     return opts
 
 
@@ -173,6 +175,9 @@ def _quant_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trust-pickle", action="store_true",
                    help="allow a pickled scikit-learn model (.joblib/.pkl): loading it runs code from the file")
     p.add_argument("--sample", metavar="X.npz", help="scikit-learn models: feature rows 'X' for int16/int8 calibration")
+    p.add_argument("--methods", metavar="M1,M2",
+                   help="estimators: C functions to emit, e.g. predict or predict,predict_proba (default: all); "
+                        "code only the others need is dropped")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,7 +193,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
     c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
-                   help="C form of tree ensembles: the smaller measured one, node tables, or if-else code")
+                   help="C form of tree ensembles: auto (if-else code while at most 2x the measured bytes "
+                        "of the tables, as it runs faster; else tables), node tables, or if-else code")
     c.add_argument("--target", choices=["portable", "cmsis"], default="portable",
                    help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths)")
     cortexm.add_cpu_option(c, False, "also write a Makefile that cross-builds for this Cortex-M core")

@@ -67,7 +67,8 @@ def _calibrate(float_graph: Graph, calib: Any, calib_method: str):
 def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, name: str | None = None,
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
             float_ops: bool = False, sample: Any = None, trust_pickle: bool = False,
-            tree_layout: str = "auto", target: str = "portable") -> Artifact:
+            tree_layout: str = "auto", target: str = "portable",
+            methods: Any = None) -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -87,10 +88,14 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         sample: for a scikit-learn estimator or an ONNX-ML model: representative feature rows X [n, features]
             (calibration data of the int16/int8 modes), an array or an .npz path (array 'X').
         trust_pickle: allow `model` to be a pickled estimator (.joblib/.pkl); unpickling runs code.
-        tree_layout: C form of tree ensembles: "auto" (the smaller by measured object size),
+        tree_layout: C form of tree ensembles: "auto" (if-else code while its measured object is
+            at most edgec.backend.trees.SPEED_SIZE_FACTOR times the tables', as it is faster),
             "table" (packed node tables and a walker) or "code" (if-else functions).
         target: "portable" (C99 for any compiler) or "cmsis" (int8 kernels in the style of
             CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis).
+        methods: for an estimator (scikit-learn or ONNX-ML): the methods to keep, e.g.
+            ("predict",) or "predict,predict_proba" (default: all it has). Only their C functions
+            are emitted and whatever only the others need (softmax, a forest's mean...) is dropped.
     """
     from edgec.backend.cmsis import check_target
     from edgec.backend.trees import check_layout
@@ -101,11 +106,16 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     if isinstance(model, (str, Path)) and is_pickle_path(str(model)):
         model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
-        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout, target)
+        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout, target, methods)
     if quant not in ("float", "int16", "int8"):
         raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
     cname = c_identifier(name or source.name or "model")
+    if source.api is not None:
+        from edgec.frontend.sklearn.methods import select_methods
+        source, _ = select_methods(source, source.api, methods)
+    elif methods is not None:
+        raise EdgecError("methods= is for estimators (scikit-learn or ONNX-ML models); this model has no predict API")
     if source.api is not None and quant != "float":   # an ONNX-ML estimator: the classical int modes
         return _compile_estimator(source, source.api, cname, quant, sample,
                                   verify_each, tree_layout, str(model) if isinstance(model, (str, Path)) else None,
@@ -167,11 +177,13 @@ def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool, t
 
 
 def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool,
-                     tree_layout: str = "auto", target: str = "portable") -> Artifact:
+                     tree_layout: str = "auto", target: str = "portable", methods: Any = None) -> Artifact:
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
     from edgec.frontend.sklearn import import_sklearn
+    from edgec.frontend.sklearn.methods import select_methods
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
+    source, info = select_methods(source, info, methods)
     return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None, target)
 
 

@@ -14,7 +14,7 @@ def generate(est) -> ModelCode:
     import edgec
     clf, _, n_classes = shape(est)
     try:
-        art = edgec.compile(est, name=C_NAME)
+        art = edgec.compile(est, name=C_NAME, methods=("predict",))   # the peers offer predict only
     except EdgecError as e:
         msg = str(e).splitlines()[0].split("; supported ops")[0]
         raise Unsupported(f"edgec: {msg[:160]}") from e

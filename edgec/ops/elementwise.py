@@ -100,6 +100,20 @@ def require_float(node) -> None:
                                      "(only float32 tensors are computed at run time)")
 
 
+def _unary_inline(ctx, fn: str, px: str, py: str, size: int) -> None:
+    """A few elements: ec_pointwise_f32 (static inline, the kernels' own function) called in a
+    loop of the run function on a constant function record, so the compiler keeps only its case."""
+    from edgec.resources import runtime_dir
+    for h in ("ec_types.h", "ec_pointwise.h"):
+        ctx.files.setdefault(h, (runtime_dir() / "include" / h).read_text())
+    if "ec_pointwise.h" not in ctx.includes:
+        ctx.includes.append("ec_pointwise.h")
+    ctx.steps[-1].lines.extend([
+        "{", f"    static const ec_act_f32 fn = {fn};", f"    const float *ux = {px};", f"    float *uy = {py};",
+        "    int32_t i;", f"    for (i = 0; i < {size}; ++i) {{", "        uy[i] = ec_pointwise_f32(ux[i], &fn);",
+        "    }", "}"])
+
+
 def _unary(kind: str) -> OpDef:
     def ref(attrs: PointwiseAttrs, xs):
         return [pointwise_ref(kind, xs[0], attrs.alpha, attrs.beta)]
@@ -108,10 +122,14 @@ def _unary(kind: str) -> OpDef:
         require_float(node)
         attrs = node.attrs
         fn = act_c(Activation(kind, attrs.alpha, attrs.beta))
+        if node.outputs[0].type.size <= INLINE_MAX_ELEMENTS:
+            _unary_inline(ctx, fn, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]), node.outputs[0].type.size)
+            return
+        ctx.use("ec_unary_f32")
         p = ctx.struct("ec_unary_params", {"fn": fn, "size": node.outputs[0].type.size}, kind)
         ctx.call("ec_unary_f32", p, ctx.ptr(node.inputs[0]), ctx.ptr(node.outputs[0]))
 
-    return OpDef(kind, same_as_input, ref, emit, ("ec_unary_f32",), inplace=True,
+    return OpDef(kind, same_as_input, ref, emit, (), inplace=True,
                  activation=POINTWISE[kind].activation, permute=keep_attrs)
 
 
@@ -172,6 +190,25 @@ def collapse_dims(out: tuple[int, ...], sa: list[int], sb: list[int]):
     return [d[0] for d in dims], [d[1] for d in dims], [d[2] for d in dims]
 
 
+# Binary ops with a small per-op kernel (ec_<op>2d_f32) for outputs of at most two collapsed
+# dims without a fused activation: the same arithmetic, no rank-6 broadcast walk, no switch.
+SMALL_BINARY = ("add", "sub", "mul", "div", "max", "min")
+
+
+INLINE_MAX_ELEMENTS = 64   # outputs this small are a loop in the model's run function
+_C_OP = {"add": "ea[ia] + eb[ib]", "sub": "ea[ia] - eb[ib]", "mul": "ea[ia] * eb[ib]", "div": "ea[ia] / eb[ib]",
+         "max": "ea[ia] > eb[ib] ? ea[ia] : eb[ib]", "min": "ea[ia] < eb[ib] ? ea[ia] : eb[ib]"}
+
+
+def _binary_inline(ctx, kind, pa, pb, py, rows, len_, ra, ca, rb, cb) -> None:
+    """The ec_<op>2d_f32 loop written into the run function (same arithmetic, constant bounds)."""
+    ctx.steps[-1].lines.extend([
+        "{", f"    const float *ea = {pa};", f"    const float *eb = {pb};", f"    float *ey = {py};",
+        "    int32_t r, i;", f"    for (r = 0; r < {rows}; ++r) {{", f"        for (i = 0; i < {len_}; ++i) {{",
+        f"            const int32_t ia = r * {ra} + i * {ca}, ib = r * {rb} + i * {cb};",
+        f"            ey[r * {len_} + i] = {_C_OP[kind]};", "        }", "    }", "}"])
+
+
 def _binary(kind: str) -> OpDef:
     c_kind, fn = BINARY[kind]
 
@@ -189,13 +226,27 @@ def _binary(kind: str) -> OpDef:
         shape, sa, sb = collapse_dims(out, broadcast_strides(a.shape, out), broadcast_strides(b.shape, out))
         if len(shape) > MAX_RANK:
             raise ShapeError(f"node '{node.name}': {kind} needs {len(shape)} broadcast dims, max {MAX_RANK}")
+        if kind in SMALL_BINARY and node.attrs.act is None and len(shape) <= 2:
+            rows, len_ = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+            ra, ca = (sa[0], sa[1]) if len(shape) == 2 else (0, sa[0])
+            rb, cb = (sb[0], sb[1]) if len(shape) == 2 else (0, sb[0])
+            if rows * len_ <= INLINE_MAX_ELEMENTS:
+                _binary_inline(ctx, kind, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]),
+                               rows, len_, ra, ca, rb, cb)
+                return
+            fn = f"ec_{kind}2d_f32"
+            ctx.call(fn, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]),
+                     *(str(v) for v in (rows, len_, ra, ca, rb, cb)))
+            ctx.use(fn)
+            return
+        ctx.use("ec_binary_f32")
         pad = [0] * (MAX_RANK - len(shape))
         p = ctx.struct("ec_binary_params", {
             "kind": c_kind, "rank": len(shape), "shape": shape + pad, "a_strides": sa + pad,
             "b_strides": sb + pad, "act": act_c(node.attrs.act)}, kind)
         ctx.call("ec_binary_f32", p, ctx.ptr(a), ctx.ptr(b), ctx.ptr(node.outputs[0]))
 
-    return OpDef(kind, infer, ref, emit, ("ec_binary_f32",), inplace=True, accepts_activation=True,
+    return OpDef(kind, infer, ref, emit, (), inplace=True, accepts_activation=True,
                  permute=keep_attrs)
 
 

@@ -65,11 +65,75 @@ def _packed_weight(ctx, node) -> str:
     return ctx.prepared(w, pack_fc_weights, f"{w.name}_packed", DType.F32)
 
 
+FC_KCHUNK = 256  # must equal EC_FC_KCHUNK in runtime_c/src/ec_fully_connected_f32.c
+DENSE_MAX_WEIGHTS = 4096
+
+
+def use_dense(k: int, n: int, act) -> bool:
+    """The small kernel ec_dense_f32 (plain W, same bits) fits: one k chunk, no activation or
+    ReLU, and few outputs (under one block, where the general kernel cannot vectorise anyway)
+    or a small layer (up to DENSE_MAX_WEIGHTS, where the general kernel's 2.4 KB of code would
+    weigh more than its 16-wide blocking gains over dense's four lanes)."""
+    plain = act is None or (act.kind == "relu")
+    return k <= FC_KCHUNK and plain and (n < FC_BLOCK or k * n <= DENSE_MAX_WEIGHTS)
+
+
+# gemm layers with at most this many weights are written out as C expressions (about 17 bytes of
+# code per weight against ec_dense_f32's 444 bytes plus 4 per weight); a single output up to
+# INLINE_MAX_ONE_OUTPUT weights too, where the kernel's one serial sum is slower than literals.
+INLINE_MAX_WEIGHTS = 24
+INLINE_MAX_ONE_OUTPUT = 64
+
+
+def use_inline(node) -> bool:
+    """A one-row gemm with a few finite constant weights, no activation or ReLU: written out as
+    expressions with literal weights (no kernel, no weight array), in the kernels' order."""
+    (m, k), w = node.inputs[0].shape, node.inputs[1]
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    act = node.attrs.act
+    consts = [w] + ([b] if b is not None else [])
+    few = k * w.shape[0] <= INLINE_MAX_WEIGHTS or (w.shape[0] == 1 and k <= INLINE_MAX_ONE_OUTPUT)
+    return (m == 1 and few and (act is None or act.kind == "relu")
+            and all(v.is_const and np.isfinite(v.data).all() for v in consts))
+
+
+def _gemm_inline(ctx, node) -> None:
+    """y[j] = ((x0*w0 + x1*w1) + ...) + b[j]: ec_fully_connected_f32's float operations one by
+    one (less its additions of 0.0f, see below), so the same bits; ReLU as `v > 0.0f ? v : 0.0f`."""
+    from edgec.backend.cformat import c_float
+    x, y, w = node.inputs[0], node.outputs[0], node.inputs[1].data.astype(np.float32)
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    bias = b.data.astype(np.float32).reshape(-1) if b is not None else np.zeros(w.shape[0], np.float32)
+    relu = node.attrs.act is not None
+    lines = ["{", f"    const float *xi = {ctx.ptr(x)};", f"    float *yo = {ctx.ptr(y)};", "    float v;"]
+    for j in range(w.shape[0]):
+        # The kernels' 0.0f + ... only turn a -0.0 sum into +0.0; a nonzero bias (or the final
+        # 0.0f + kept when the bias is zero) does that anyway, so the same bits without them.
+        acc = f"xi[0] * {c_float(w[j, 0])}"
+        for kk in range(1, w.shape[1]):
+            acc = f"({acc} + xi[{kk}] * {c_float(w[j, kk])})"
+        tail = f"{acc} + {c_float(bias[j])}" if bias[j] != 0 else f"0.0f + {acc}"
+        lines.append(f"    v = {tail};")
+        lines.append(f"    yo[{j}] = v > 0.0f ? v : 0.0f;" if relu else f"    yo[{j}] = v;")
+    lines.append("}")
+    ctx.steps[-1].lines.extend(lines)
+
+
 def _gemm_emit(ctx, node) -> None:
     x, y = node.inputs[0], node.outputs[0]
     _require_f32(node)
     m, k = x.shape
+    if use_inline(node):
+        _gemm_inline(ctx, node)
+        return
     bias = ctx.ptr(node.inputs[2]) if len(node.inputs) > 2 and node.inputs[2] is not None else "NULL"
+    if use_dense(k, y.shape[1], node.attrs.act):
+        relu = int(node.attrs.act is not None)
+        ctx.call("ec_dense_f32", ctx.ptr(x), ctx.ptr(node.inputs[1]), bias, ctx.ptr(y),
+                 str(m), str(k), str(y.shape[1]), str(relu))
+        ctx.use("ec_dense_f32")
+        return
+    ctx.use("ec_fully_connected_f32")
     p = ctx.struct("ec_fc_params", {"m": m, "k": k, "n": y.shape[1], "act": act_c(node.attrs.act)}, "fc")
     ctx.call("ec_fully_connected_f32", p, ctx.ptr(x), _packed_weight(ctx, node), bias, ctx.ptr(y))
 
@@ -78,7 +142,7 @@ def _gemm_macs(attrs, ins: list[TensorType], outs: list[TensorType]) -> int:
     return outs[0].size * ins[0].shape[1]
 
 
-register(OpDef("gemm", _gemm_infer, _gemm_ref, _gemm_emit, ("ec_fully_connected_f32",),
+register(OpDef("gemm", _gemm_infer, _gemm_ref, _gemm_emit, (),
                accepts_activation=True, macs=_gemm_macs))
 
 

@@ -126,10 +126,41 @@ def _require_f32(node) -> None:
         raise UnsupportedOpError(node.op, node.name, f"{node.inputs[0].type.dtype.value} input (C kernel is float32)")
 
 
+SUM_LANES = 8   # EC_SUM_LANES of ec_reduce_f32.c / ec_sum_rows_f32.c
+
+
+def _sum_rows_inline(ctx, node, rows: int, n: int, mean: bool) -> None:
+    """Rows shorter than SUM_LANES: the kernels add them in order from 0.0f, then their zero
+    lanes and 0.0f (which only turn -0.0 into +0.0): one `0.0f +` does the same."""
+    div = f" / {float(n)!r}f" if mean else ""
+    ctx.steps[-1].lines.extend([
+        "{", f"    const float *sx = {ctx.ptr(node.inputs[0])};", f"    float *sy = {ctx.ptr(node.outputs[0])};",
+        "    int32_t r, i;", f"    for (r = 0; r < {rows}; ++r) {{", "        float acc = 0.0f;",
+        f"        for (i = 0; i < {n}; ++i) {{", f"            acc += sx[r * {n} + i];", "        }",
+        f"        sy[r] = (0.0f + acc){div};", "    }", "}"])
+
+
+def _contiguous_rows(kind: str, plan: ReducePlan) -> bool:
+    """A sum/mean over the last dim of dense rows: the small kernel ec_sum_rows_f32 applies."""
+    rows_ok = not plan.outer_shape or (len(plan.outer_shape) == 1 and plan.outer_strides[0] == plan.count)
+    return (kind in ("sum", "mean") and plan.inner == 1 and len(plan.red_shape) == 1
+            and plan.red_strides[0] == 1 and rows_ok)
+
+
 def _reduce_emit(ctx, node) -> None:
     _require_f32(node)
     attrs: ReduceAttrs = node.attrs
     plan = reduce_plan(node.inputs[0].shape, attrs.axes)
+    if _contiguous_rows(attrs.kind, plan):
+        rows = plan.outer_shape[0] if plan.outer_shape else 1
+        if plan.count < SUM_LANES and rows * plan.count <= 64:
+            _sum_rows_inline(ctx, node, rows, plan.count, attrs.kind == "mean")
+            return
+        ctx.call("ec_sum_rows_f32", ctx.ptr(node.inputs[0]), str(rows), str(plan.count),
+                 str(int(attrs.kind == "mean")), ctx.ptr(node.outputs[0]))
+        ctx.use("ec_sum_rows_f32")
+        return
+    ctx.use("ec_reduce_f32")
     p = ctx.struct("ec_reduce_params", {
         "kind": REDUCE_KINDS[attrs.kind], "outer_rank": len(plan.outer_shape),
         "outer_shape": _pad(plan.outer_shape), "outer_strides": _pad(plan.outer_strides),
@@ -142,7 +173,7 @@ def _reduce_macs(attrs, in_types, out_types) -> int:
     return in_types[0].size
 
 
-register(OpDef("reduce", _reduce_infer, _reduce_ref, _reduce_emit, ("ec_reduce_f32",),
+register(OpDef("reduce", _reduce_infer, _reduce_ref, _reduce_emit, (),
                permute=_reduce_permute, macs=_reduce_macs))
 
 

@@ -50,11 +50,21 @@ def _emit(ctx, node) -> None:
     if a.out_dtype != DType.I32:
         raise UnsupportedOpError(node.op, node.name, f"{a.out_dtype.value} indices: the C kernel writes int32")
     k = x.shape[-1]
-    labels = "NULL" if a.labels is None else ctx.ints(a.labels, f"{node.name}_labels")
-    ctx.call(_KERNELS[x.type.dtype], ctx.ptr(x), str(x.type.size // k), str(k), labels, ctx.ptr(y))
+    identity = a.labels is None or tuple(a.labels) == tuple(range(k))
+    labels = "NULL" if identity else ctx.ints(a.labels, f"{node.name}_labels")
+    if x.type.size == k and x.type.dtype == DType.F32:   # one row: a short loop in place, no kernel
+        pick = "b" if identity else f"{labels}[b]"
+        ctx.steps[-1].lines.extend([
+            "{", f"    const float *s = {ctx.ptr(x)};", "    int32_t b = 0, i;",
+            f"    for (i = 1; i < {k}; ++i) {{", "        if (s[i] > s[b]) {", "            b = i;",
+            "        }", "    }", f"    {ctx.ptr(y)}[0] = {pick};", "}"])
+        return
+    kernel = _KERNELS[x.type.dtype]
+    ctx.call(kernel, ctx.ptr(x), str(x.type.size // k), str(k), labels, ctx.ptr(y))
+    ctx.use(kernel)   # one file per score type: only the used one is compiled
 
 
-ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit, sources=("ec_arg_max",)))
+ARG_MAX = register(OpDef("arg_max", _infer, _ref, _emit))
 
 
 def _quantize(qctx, node):

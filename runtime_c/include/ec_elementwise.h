@@ -37,6 +37,20 @@ typedef struct {
 /* y = act(a OP b) with numpy broadcasting; y may equal a when a has the output's shape. */
 void ec_binary_f32(const ec_binary_params *p, const float *a, const float *b, float *y);
 
+/* The same without activation for an output of at most two (collapsed) dims, one function per
+ * OP in its own file so a model links only those it uses: for r < rows, i < len,
+ * y[r * len + i] = a[r * a_row + i * a_col] OP b[r * b_row + i * b_col] (strides 0 broadcast). */
+#define EC_BINARY2D_DECL(op) \
+    void ec_##op##2d_f32(const float *a, const float *b, float *y, int32_t rows, int32_t len, \
+                         int32_t a_row, int32_t a_col, int32_t b_row, int32_t b_col);
+EC_BINARY2D_DECL(add)
+EC_BINARY2D_DECL(sub)
+EC_BINARY2D_DECL(mul)
+EC_BINARY2D_DECL(div)
+EC_BINARY2D_DECL(max)
+EC_BINARY2D_DECL(min)
+#undef EC_BINARY2D_DECL
+
 #ifdef __cplusplus
 }
 #endif

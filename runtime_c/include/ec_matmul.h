@@ -32,6 +32,12 @@ typedef struct {
 void ec_fully_connected_f32(const ec_fc_params *p, const float *x, const float *w_packed,
                             const float *bias, float *y);
 
+/* The same product for small layers (K <= 256, the general kernel's one chunk; no activation or
+ * ReLU when relu != 0) with W in its plain [N][K] layout: bit-identical results, a fraction of
+ * the code. Chosen by the compiler (edgec/ops/matmul.py) where the shapes allow. */
+void ec_dense_f32(const float *x, const float *w, const float *bias, float *y,
+                  int32_t m, int32_t k, int32_t n, int32_t relu);
+
 typedef struct {
     int32_t batch_rank;               /* >= 1; a plain matmul has batch_shape {1} */
     int32_t batch_shape[EC_MAX_RANK];

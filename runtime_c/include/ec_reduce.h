@@ -32,6 +32,10 @@ typedef struct {
 /* y = reduce(x), accumulated in float. y must not overlap x. */
 void ec_reduce_f32(const ec_reduce_params *p, const float *x, float *y);
 
+/* Sum (mean when mean != 0) of each of `rows` contiguous rows of n floats: ec_reduce_f32's
+ * order for that case (same bits) without its general loop nest. */
+void ec_sum_rows_f32(const float *x, int32_t rows, int32_t n, int32_t mean, float *y);
+
 /* Softmax or log-softmax along the middle dim of x viewed as [outer, n, inner]:
  * y = exp(x - m) / sum(exp(x - m)), or (x - m) - log(sum(exp(x - m))), m = max along n.
  * y may equal x (in place), must not partially overlap it. */

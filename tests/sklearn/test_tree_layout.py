@@ -12,7 +12,8 @@ from edgec.artifact import Artifact
 from edgec.backend.api import ApiSpec
 from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
-from edgec.backend.trees import CODE_FORM_MAX_NODES, choose_layout, measured_sizes, plan_trees
+from edgec.backend.trees import (CODE_FORM_MAX_NODES, SPEED_SIZE_FACTOR, auto_layout, choose_layout, measured_sizes,
+                                 plan_trees)
 from edgec.backend import tree_table
 from edgec.backend.tree_table import dedup_rows, pack_leaves, pack_nodes, preorder
 from edgec.compiler import optimise
@@ -128,15 +129,24 @@ def test_digits_forest_agrees_with_sklearn_in_both_forms(digits_forest):
         assert_bits_equal(got["predict_proba"], want)
 
 
-def test_auto_picks_the_smaller_measured_form(digits_forest):
+def test_auto_takes_code_within_the_size_factor_else_tables(digits_forest):
     _, trees, _, _, _ = digits_forest
     sizes = measured_sizes(plan_trees(trees))
     assert set(sizes) == {"table", "code"} and all(v > 0 for v in sizes.values())
-    assert choose_layout(trees, "auto") == min(sizes, key=sizes.get)
+    want = "code" if sizes["code"] <= SPEED_SIZE_FACTOR * sizes["table"] else "table"
+    assert choose_layout(trees, "auto") == want
     small = random_ensemble(np.random.default_rng(3), n_trees=1, max_depth=2, n_targets=1, zero_frac=0.0)
     small_sizes = measured_sizes(plan_trees(small))
-    assert choose_layout(small, "auto") == min(small_sizes, key=lambda k: (small_sizes[k], k != "table"))
+    assert small_sizes["code"] <= SPEED_SIZE_FACTOR * small_sizes["table"]
+    assert choose_layout(small, "auto") == "code"    # a small tree: the faster form
     assert choose_layout(trees, "code") == "code" and choose_layout(trees, "table") == "table"
+
+
+def test_auto_layout_rule():
+    assert auto_layout({"table": 1000, "code": 2000}) == "code"
+    assert auto_layout({"table": 1000, "code": 2001}) == "table"
+    assert auto_layout({"table": 1000, "code": 400}) == "code"
+    assert auto_layout({"table": 1000}) == "table"      # forest too big for the code form
 
 
 def test_auto_without_a_host_compiler_emits_tables(monkeypatch):

@@ -1,0 +1,18 @@
+/* edgec runtime: first index of the largest score per row (float scores), optionally mapped to a
+ * label. One file per score type so a model links only the one it uses. */
+#include "ec_select.h"
+
+void ec_arg_max_f32(const float *x, int32_t outer, int32_t k, const int32_t *labels, int32_t *y)
+{
+    int32_t o, i;
+    for (o = 0; o < outer; ++o) {
+        int32_t best = 0;
+        for (i = 1; i < k; ++i) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        y[o] = labels != NULL ? labels[best] : best;
+        x += k;
+    }
+}
