@@ -18,7 +18,7 @@ from edgec.errors import UnsupportedOpError
 from edgec.frontend.importer import ImportContext, importer
 from edgec.frontend.onnx_ml_common import (ML, classifier_outputs, class_labels, post_transform, ml_attr)
 from edgec.ops.elementwise import BinaryAttrs
-from edgec.ops.tree_ensemble import TreeEnsembleAttrs, make_ensemble
+from edgec.ops.tree_ensemble import TreeEnsembleAttrs, float32_threshold, make_ensemble
 
 _MODES_V5 = {0: "BRANCH_LEQ", 1: "BRANCH_LT", 2: "BRANCH_GTE", 3: "BRANCH_GT", 4: "BRANCH_EQ",
              5: "BRANCH_NEQ", 6: "BRANCH_MEMBER"}
@@ -27,13 +27,7 @@ _MODES_V5 = {0: "BRANCH_LEQ", 1: "BRANCH_LT", 2: "BRANCH_GTE", 3: "BRANCH_GT", 4
 _MAX_NODES = 1 << 20
 
 
-def round_down32(t: np.ndarray) -> np.ndarray:
-    """Largest float32 <= t (so `x <= t` == `x <= result` for every float32 x)."""
-    t = np.asarray(t, np.float64)
-    t32 = t.astype(np.float32)
-    up = t32.astype(np.float64) > t
-    t32[up] = np.nextafter(t32[up], np.float32(-np.inf))
-    return t32
+round_down32 = float32_threshold   # largest float32 <= t: `x <= t` == `x <= result` for float32 x
 
 
 def below32(t: np.ndarray) -> np.ndarray:

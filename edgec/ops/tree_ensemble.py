@@ -18,6 +18,16 @@ from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, register
 
 
+def float32_threshold(t: np.ndarray) -> np.ndarray:
+    """The largest float32 <= t: then (x <= result) == (float64(x) <= t) for every float32 x, so
+    a float64 threshold keeps its test in float32 (what every tree front end needs)."""
+    t = np.asarray(t, np.float64)
+    t32 = t.astype(np.float32)
+    up = t32.astype(np.float64) > t
+    t32[up] = np.nextafter(t32[up], np.float32(-np.inf))
+    return t32
+
+
 @dataclass(frozen=True, eq=False)
 class TreeEnsemble:
     """All trees in flat node arrays (node ids are global across trees).

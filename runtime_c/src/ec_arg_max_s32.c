@@ -4,15 +4,5 @@
 
 void ec_arg_max_s32(const int32_t *x, int32_t outer, int32_t k, const int32_t *labels, int32_t *y)
 {
-    int32_t o, i;
-    for (o = 0; o < outer; ++o) {
-        int32_t best = 0;
-        for (i = 1; i < k; ++i) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        y[o] = labels != NULL ? labels[best] : best;
-        x += k;
-    }
+    EC_ARG_MAX_ROWS(x, outer, k, labels, y);
 }

@@ -8,19 +8,10 @@ import numpy as np
 from edgec.errors import UnsupportedOpError
 from edgec.frontend.sklearn.core import Outputs, SkContext, converter
 from edgec.ir.graph import Value
-from edgec.ops.tree_ensemble import TreeEnsemble, TreeEnsembleAttrs, make_ensemble
+from edgec.ops.tree_ensemble import TreeEnsemble, TreeEnsembleAttrs, float32_threshold, make_ensemble
 
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier, ExtraTreeRegressor
-
-
-def float32_threshold(t: np.ndarray) -> np.ndarray:
-    """The float32 t32 with (x <= t32) == (float64(x) <= t) for every float32 x: t rounded down."""
-    t = np.asarray(t, np.float64)
-    t32 = t.astype(np.float32)
-    up = t32.astype(np.float64) > t
-    t32[up] = np.nextafter(t32[up], np.float32(-np.inf))
-    return t32
 
 
 def tree_arrays(tree: Any, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
