@@ -26,6 +26,7 @@ from edgec.cortexm.run import run_artifact  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 MLPERF = ROOT.parent / "shared" / "models" / "mlperf_tiny"
 CPUS = ["cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55"]
+M55_DSP = "cortex-m55+nomve"   # the cmsis kernels' DSP path on the M55: the Helium path's baseline
 SHORT = {"cortex-m0plus": "M0+", "cortex-m4": "M4", "cortex-m7": "M7", "cortex-m55": "M55"}
 
 
@@ -58,13 +59,13 @@ def sample(art) -> dict[str, np.ndarray]:
     return feeds
 
 
-def measure(kwargs: dict, target: str | None) -> tuple[int, dict[str, int], dict, int]:
+def measure(kwargs: dict, target: str | None, cpus: list[str] = CPUS) -> tuple[int, dict[str, int], dict, int]:
     """MACs, instructions per core, the M4 size report, and on how many cores the outputs
     equal the integer simulator's, for one model and target."""
     art = edgec.compile(**kwargs, **({"target": target} if target else {}))
     feeds, counts, size, exact = sample(art), {}, {}, 0
     want = art.simulate({k: v[0] for k, v in feeds.items()})
-    for cpu in CPUS:
+    for cpu in cpus:
         r = run_artifact(art, cpu, feeds, timeout=900)
         counts[cpu] = r.instructions_per_inference
         exact += all(np.array_equal(r.outputs[k][0], want[k].reshape(r.outputs[k][0].shape)) for k in r.outputs)
@@ -79,21 +80,23 @@ def main() -> None:
     for label, kwargs in models():
         t0 = time.time()
         macs, port, size, exact = measure(kwargs, None)
-        cm, cm_exact = measure(kwargs, "cmsis")[1::2] if cmsis else ({}, 0)
+        cm, cm_exact = measure(kwargs, "cmsis", CPUS + [M55_DSP])[1::2] if cmsis else ({}, 0)
         row = [label, f"{macs:,}"]
         for cpu in CPUS:
             row.append(f"{port[cpu]:,}")
             row.append(f"{cm[cpu]:,}" if cm else "n/a")
         row += [f"{macs / port['cortex-m4']:.3f}", f"{macs / cm['cortex-m4']:.3f}" if cm else "n/a",
                 f"{port['cortex-m4'] / cm['cortex-m4']:.2f}x" if cm else "n/a",
+                f"{cm[M55_DSP]:,}" if cm else "n/a", f"{cm[M55_DSP] / cm['cortex-m55']:.2f}x" if cm else "n/a",
                 str(size["flash_bytes"]), str(size["ram_bytes"]),
-                f"{exact}/{len(CPUS)}" + (f", {cm_exact}/{len(CPUS)}" if cm else "")]
+                f"{exact}/{len(CPUS)}" + (f", {cm_exact}/{len(CPUS) + 1}" if cm else "")]
         rows.append(row)
         print(f"{label}: measured in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     header = ["model", "MACs"]
     for cpu in CPUS:
         header += [f"{SHORT[cpu]} portable", f"{SHORT[cpu]} cmsis"]
-    header += ["M4 MACs/instr portable", "M4 MACs/instr cmsis", "M4 portable/cmsis", "M4 flash B", "M4 RAM B",
+    header += ["M4 MACs/instr portable", "M4 MACs/instr cmsis", "M4 portable/cmsis", "M55 DSP-only cmsis",
+               "M55 DSP/Helium", "M4 flash B", "M4 RAM B",
                "cores == simulator (portable, cmsis)"]
     print_table("Cortex-M: instructions per inference (QEMU, edgec plugin; int8; gcc -O2)", header, rows)
 

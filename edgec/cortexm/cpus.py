@@ -53,6 +53,8 @@ CPUS: dict[str, Cpu] = {c.name: c for c in [
     Cpu("cortex-m7", "armv7e-m", "hard", "fpv5-d16", "mps2-an500"),
     Cpu("cortex-m33", "armv8-m.main", "hard", "fpv5-sp-d16", "mps2-an505"),
     Cpu("cortex-m55", "armv8.1-m.main", "hard", "auto", "mps3-an547"),
+    # the M55 without Helium: its DSP-extension path, the baseline the Helium kernels are measured against
+    Cpu("cortex-m55+nomve", "armv8.1-m.main", "hard", "auto", "mps3-an547"),
 ]}
 
 

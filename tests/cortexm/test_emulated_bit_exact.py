@@ -73,3 +73,14 @@ def test_float_examples_on_emulated_core_match_the_host_build(cpu):
         host = art.build()
         want = np.stack([host.run({"image": v})["logits"] for v in x])
         np.testing.assert_allclose(r.outputs["logits"], want, rtol=1e-5, atol=1e-6)
+
+
+def test_m55_without_helium_runs_the_dsp_path_bit_exact_and_slower(examples):
+    """cortex-m55+nomve is the baseline `benchmarks/cortexm.py` measures Helium against."""
+    art, batches = examples[("cnn", "cmsis")]
+    ref = simulate(art, batches)
+    runs = {cpu: run_artifact(art, cpu, batches, timeout=120) for cpu in ("cortex-m55", "cortex-m55+nomve")}
+    for cpu, r in runs.items():
+        for name, want in ref.items():
+            np.testing.assert_array_equal(r.outputs[name], want, err_msg=f"cnn (cmsis) on {cpu}: {name}")
+    assert min(runs["cortex-m55+nomve"].instructions) > 1.5 * max(runs["cortex-m55"].instructions)
