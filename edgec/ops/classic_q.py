@@ -15,7 +15,7 @@ import numpy as np
 from edgec.errors import ShapeError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, register
-from edgec.ops.tree_ensemble import TreeEnsemble
+from edgec.ops.tree_ensemble import TreeEnsemble, leaves_reached
 
 INT_TYPES = {8: DType.I8, 16: DType.I16}
 
@@ -99,17 +99,11 @@ def tree_q_ref(a: TreeEnsembleQAttrs, q: np.ndarray) -> np.ndarray:
     t = a.trees
     lo, _ = qrange(a.bits)
     q = np.asarray(q, np.int64)
-    rows = np.arange(q.shape[0])[:, None]
-    node = np.broadcast_to(t.roots, (q.shape[0], t.n_trees)).copy()
-    for _ in range(t.n_nodes + 1):
-        feat = t.feature[node]
-        active = feat >= 0
-        if not active.any():
-            break
-        qv = q[rows, np.where(active, feat, 0)]
-        go_left = (qv <= a.threshold[node]) & ((qv != lo) | t.missing_left[node])
-        node = np.where(active, np.where(go_left, t.left[node], t.right[node]), node)
-    leaves = t.leaf[node]
+
+    def goes_left(t, qv, node):   # integer threshold; the NaN code only to missing_left sides
+        return (qv <= a.threshold[node]) & ((qv != lo) | t.missing_left[node])
+
+    leaves = t.leaf[leaves_reached(t, q, goes_left)]
     out = np.broadcast_to(a.base.astype(np.int64), (q.shape[0], t.n_targets)).copy()
     for k in range(t.n_trees):
         out += a.leaf_values[leaves[:, k]].astype(np.int64)

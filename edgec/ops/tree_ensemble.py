@@ -112,9 +112,18 @@ def _infer(attrs: TreeEnsembleAttrs, types: list[TensorType]) -> list[TensorType
     return [TensorType((x.shape[0], attrs.trees.n_targets), DType.F32)]
 
 
-def leaves_reached(t: TreeEnsemble, x: np.ndarray) -> np.ndarray:
-    """[samples, trees] node id of the leaf each sample reaches in each tree."""
-    x = np.asarray(x, np.float32)
+def _float_test(t: TreeEnsemble, xv: np.ndarray, node: np.ndarray) -> np.ndarray:
+    """The canonical test: float32 `x <= threshold`, NaN to the missing_left side."""
+    return np.where(np.isnan(xv), t.missing_left[node], xv <= t.threshold[node])
+
+
+def leaves_reached(t: TreeEnsemble, x: np.ndarray, goes_left=None) -> np.ndarray:
+    """[samples, trees] node id of the leaf each sample reaches in each tree. goes_left(t,
+    feature values, node ids) -> bool: the node test (default: the float one; the integer
+    modes pass theirs)."""
+    if goes_left is None:
+        goes_left, x = _float_test, np.asarray(x, np.float32)
+    x = np.asarray(x)
     rows = np.arange(x.shape[0])[:, None]
     node = np.broadcast_to(t.roots, (x.shape[0], t.n_trees)).copy()
     for _ in range(t.n_nodes + 1):
@@ -122,8 +131,7 @@ def leaves_reached(t: TreeEnsemble, x: np.ndarray) -> np.ndarray:
         active = feat >= 0
         if not active.any():
             return node
-        xv = x[rows, np.where(active, feat, 0)]
-        go_left = np.where(np.isnan(xv), t.missing_left[node], xv <= t.threshold[node])
+        go_left = goes_left(t, x[rows, np.where(active, feat, 0)], node)
         node = np.where(active, np.where(go_left, t.left[node], t.right[node]), node)
     raise ShapeError("tree_ensemble: a tree has a cycle")
 

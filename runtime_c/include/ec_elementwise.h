@@ -51,6 +51,21 @@ EC_BINARY2D_DECL(max)
 EC_BINARY2D_DECL(min)
 #undef EC_BINARY2D_DECL
 
+/* The body of each of those functions, given y = EXPR(a_value, b_value) (its file defines one). */
+#define EC_BINARY2D_DEFINE(op, EXPR)                                                          \
+    void ec_##op##2d_f32(const float *a, const float *b, float *y, int32_t rows, int32_t len, \
+                         int32_t a_row, int32_t a_col, int32_t b_row, int32_t b_col)          \
+    {                                                                                         \
+        int32_t r, i;                                                                         \
+        for (r = 0; r < rows; ++r) {                                                          \
+            for (i = 0; i < len; ++i) {                                                       \
+                const float av = a[r * a_row + i * a_col], bv = b[r * b_row + i * b_col];     \
+                y[i] = EXPR(av, bv);                                                          \
+            }                                                                                 \
+            y += len;                                                                         \
+        }                                                                                     \
+    }
+
 #ifdef __cplusplus
 }
 #endif
