@@ -38,6 +38,17 @@ void ec_tree_ensemble_s16(const ec_tree_table_s16_params *p, const int16_t *q, i
 void ec_tree_ensemble_s8(const ec_tree_table_s8_params *p, const int8_t *q, int32_t n_samples,
                          int32_t n_features, int32_t *y);
 
+/* floor(acc / 2^shift) saturated to int32, without the implementation-defined >> of negative
+ * values: the integer scores' last step (linear layers, distances). */
+static inline int32_t ec_floor_shift_s32(int64_t acc, int32_t shift)
+{
+    const int64_t v = acc >= 0 ? acc >> shift : -((-(acc + 1)) >> shift) - 1;
+    if (v > (int64_t)INT32_MAX) {
+        return INT32_MAX;
+    }
+    return v < (int64_t)INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
 /* y[o] = floor((bias[o] + sum_f weight[o][f] * q[f]) / 2^shift), accumulated in int64. */
 typedef struct {
     int32_t n_in;

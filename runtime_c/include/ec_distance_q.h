@@ -2,7 +2,7 @@
 #ifndef EC_DISTANCE_Q_H
 #define EC_DISTANCE_Q_H
 
-#include "ec_types.h"
+#include "ec_classic_q.h"
 
 /* acc[c] = bias[c] +/- sum_f weight[c or 0][f] * t(q[f] - centers[c][f]), t = d*d or |d|, exact
  * in int64 (weights are bounded at compile time); y[c] = floor(acc / 2^shift) saturated to int32. */

@@ -1,18 +1,6 @@
 /* edgec runtime: integer linear layer of the classical models, exact int64 accumulation. */
 #include "ec_classic_q.h"
 
-/* floor(acc / 2^shift) without relying on the implementation-defined >> of negative values */
-static int32_t ec_floor_shift(int64_t acc, int32_t shift)
-{
-    if (shift == 0) {
-        return (int32_t)acc;
-    }
-    if (acc >= 0) {
-        return (int32_t)(acc >> shift);
-    }
-    return (int32_t)(-((-acc - 1) >> shift) - 1);
-}
-
 #define EC_LINEAR_Q_BODY                                                       \
     int32_t s, o, f;                                                           \
     for (s = 0; s < n_samples; ++s) {                                          \
@@ -22,7 +10,7 @@ static int32_t ec_floor_shift(int64_t acc, int32_t shift)
             for (f = 0; f < p->n_in; ++f) {                                    \
                 acc += (int64_t)((int32_t)p->weight[w0 + (size_t)f] * (int32_t)q[f]); \
             }                                                                  \
-            *y++ = ec_floor_shift(acc, p->shift);                              \
+            *y++ = ec_floor_shift_s32(acc, p->shift);                              \
         }                                                                      \
         q += p->n_in;                                                          \
     }

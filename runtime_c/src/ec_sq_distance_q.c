@@ -1,24 +1,6 @@
 /* edgec runtime: integer weighted (squared or absolute) distances to constant centres. */
 #include "ec_distance_q.h"
 
-/* floor(acc / 2^shift) saturated to int32, without the implementation-defined >> of negatives */
-static int32_t ec_dist_to_score(int64_t acc, int32_t shift)
-{
-    int64_t v;
-    if (acc >= 0) {
-        v = acc >> shift;
-    } else {
-        v = -((-(acc + 1)) >> shift) - 1;
-    }
-    if (v > (int64_t)2147483647) {
-        return (int32_t)2147483647;
-    }
-    if (v < -(int64_t)2147483647 - 1) {
-        return (int32_t)(-2147483647 - 1);
-    }
-    return (int32_t)v;
-}
-
 #define EC_SQ_DISTANCE_Q_BODY                                                        \
     int32_t s, c, f;                                                                 \
     for (s = 0; s < n_samples; ++s) {                                                \
@@ -32,7 +14,7 @@ static int32_t ec_dist_to_score(int64_t acc, int32_t shift)
                 int64_t t = p->absolute ? (d < 0 ? -d : d) : d * d;                  \
                 sum += t * (int64_t)w[f];                                            \
             }                                                                        \
-            *y++ = ec_dist_to_score(p->negate ? p->bias[c] - sum : p->bias[c] + sum, p->shift); \
+            *y++ = ec_floor_shift_s32(p->negate ? p->bias[c] - sum : p->bias[c] + sum, p->shift); \
         }                                                                            \
         q += p->n_features;                                                          \
     }
