@@ -158,7 +158,9 @@ def select_dw(node: Node) -> Kernel | None:
     if y.shape[3] != x.shape[3] or not _const_ok(node, 1, 2):
         return None
     taps = a.kernel[0] * a.kernel[1]
-    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(x.shape[3], 8))
+    # tap pointers and offsets, a row of zero points, then the weights regrouped for Helium
+    c = x.shape[3]
+    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(c, 8) + taps * (c // 16 * 16))
 
 
 # -- fully_connected_s8 -------------------------------------------------------------------------

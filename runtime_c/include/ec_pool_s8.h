@@ -14,6 +14,13 @@
 
 #include "ec_types.h"
 
+/* Helium (the M55): the channel loops take 16 int8 lanes (max) or 4 int32 lanes (average) per
+ * step, predicated at the end; elsewhere plain C. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define EC_POOL_MVE 1
+#include <arm_mve.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +37,24 @@ typedef struct {
     int32_t act_min;
     int32_t act_max;
 } ec_pool2d_s8_params;
+
+/* Taps of one window dim inside [lo, hi) (average pool's counts). */
+static inline int32_t ec_pool_tap_count(int32_t start, int32_t k, int32_t d, int32_t lo, int32_t hi)
+{
+    int32_t i, cnt = 0;
+    for (i = 0; i < k; ++i) {
+        const int32_t pos = start + i * d;
+        cnt += pos >= lo && pos < hi;
+    }
+    return cnt;
+}
+
+/* TFLM's rounding division of a tap sum by count > 0, then the clamp (average pool). */
+static inline int8_t ec_pool_average(int32_t acc, int32_t count, int32_t lo, int32_t hi)
+{
+    const int32_t q = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    return (int8_t)(q < lo ? lo : (q > hi ? hi : q));
+}
 
 void ec_max_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y);
 void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y);

@@ -357,6 +357,42 @@ static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, c
     }
 }
 
+/* Sums of one row r0 with channels [0, 4 quads) into a0, two channel pairs per step of 16 (one
+ * row load for four dot products), K as ecm_sums2 (`tail`: k mod 16, inlined twice). */
+static inline __attribute__((always_inline)) void ecm_sums1(const ecm_gemm *g, const int8_t *r0, int32_t quads,
+                                                            int32_t *a0, const int32_t tail)
+{
+    const size_t pair_bytes = 2 * (size_t)g->k4;
+    const uint8x16_t l0 = vld1q_u8(ecm_pair_lanes), l1 = vaddq_n_u8(l0, 4);
+    const int32_t *bias = g->bias_eff;
+    const int32_t steps = g->k / 16;
+    const mve_pred16_t pt = vctp8q((uint32_t)tail);
+    const int8_t *wpair = g->w;
+    int32_t q, i;
+    for (q = 0; q < quads; ++q, bias += 4, wpair += 2 * pair_bytes, a0 += 4) {
+        const int8_t *w0 = wpair, *w1 = wpair + pair_bytes, *x = r0;
+        int32_t s0 = bias[0], s1 = bias[1], s2 = bias[2], s3 = bias[3];
+        for (i = 0; i < steps; ++i, w0 += 32, w1 += 32, x += 16) {
+            const int8x16_t v = vldrbq_s8(x);
+            s0 = vmladavaq_s8(s0, v, vldrbq_gather_offset_s8(w0, l0));
+            s1 = vmladavaq_s8(s1, v, vldrbq_gather_offset_s8(w0, l1));
+            s2 = vmladavaq_s8(s2, v, vldrbq_gather_offset_s8(w1, l0));
+            s3 = vmladavaq_s8(s3, v, vldrbq_gather_offset_s8(w1, l1));
+        }
+        if (tail != 0) {   /* lanes past k would read the next pair's weights */
+            const int8x16_t v = vldrbq_z_s8(x, pt);
+            s0 = vmladavaq_s8(s0, v, vldrbq_gather_offset_z_s8(w0, l0, pt));
+            s1 = vmladavaq_s8(s1, v, vldrbq_gather_offset_z_s8(w0, l1, pt));
+            s2 = vmladavaq_s8(s2, v, vldrbq_gather_offset_z_s8(w1, l0, pt));
+            s3 = vmladavaq_s8(s3, v, vldrbq_gather_offset_z_s8(w1, l1, pt));
+        }
+        a0[0] = s0;
+        a0[1] = s1;
+        a0[2] = s2;
+        a0[3] = s3;
+    }
+}
+
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): the sums of every channel
  * into scratch, then requantized four at a time. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
@@ -375,7 +411,17 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
         ecm_requant_row(g, a1, y1);
         return;
     }
-    for (c = 0; c < g->n; c += 2) {
+    c = 0;
+    if (rows == 1) {   /* a fully connected layer's usual case: four channels per row load */
+        const int32_t quads = g->n / 4;
+        if ((g->k & 15) == 0) {
+            ecm_sums1(g, r0, quads, a0, 0);
+        } else {
+            ecm_sums1(g, r0, quads, a0, g->k & 15);
+        }
+        c = 4 * quads;
+    }
+    for (; c < g->n; c += 2) {
         const int32_t c1 = c + 1 < g->n ? c + 1 : c;
         s[0] = s[2] = g->bias_eff[c];
         s[1] = s[3] = g->bias_eff[c1];

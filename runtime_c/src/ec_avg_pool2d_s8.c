@@ -5,17 +5,6 @@
 
 #define EC_AVG_S8_BLOCK 64
 
-/* Taps of one window dim inside [lo, hi). */
-static int32_t tap_count(int32_t start, int32_t k, int32_t d, int32_t lo, int32_t hi)
-{
-    int32_t i, cnt = 0;
-    for (i = 0; i < k; ++i) {
-        const int32_t pos = start + i * d;
-        cnt += pos >= lo && pos < hi;
-    }
-    return cnt;
-}
-
 /* acc[0..nb) = sum over the window's input taps of channels c0..c0+nb. */
 static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs, int32_t ws, int32_t c0,
                      int32_t nb, int32_t *acc)
@@ -36,18 +25,18 @@ static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs,
                 continue;
             }
             xp = xb + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->c + (size_t)c0;
+#if defined(EC_POOL_MVE)
+            for (k = 0; k < nb; k += 4) {
+                const mve_pred16_t pr = vctp32q((uint32_t)(nb - k));
+                vstrwq_p_s32(acc + k, vaddq_s32(vldrwq_z_s32(acc + k, pr), vldrbq_z_s32(xp + k, pr)), pr);
+            }
+#else
             for (k = 0; k < nb; ++k) {
                 acc[k] += xp[k];
             }
+#endif
         }
     }
-}
-
-/* TFLM's rounding division of a tap sum by count > 0, then the clamp. */
-static int8_t average(int32_t acc, int32_t count, int32_t lo, int32_t hi)
-{
-    const int32_t q = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-    return (int8_t)(q < lo ? lo : (q > hi ? hi : q));
 }
 
 void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y)
@@ -60,12 +49,13 @@ void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y)
         const int8_t *xb = x + (size_t)b * (size_t)p->in_h * (size_t)p->in_w * (size_t)c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t hs = oy * p->stride[0] - p->pad[0];
-            const int32_t in_h = tap_count(hs, p->kernel[0], p->dilation[0], 0, p->in_h);
-            const int32_t all_h = tap_count(hs, p->kernel[0], p->dilation[0], -p->pad[0], p->in_h + p->pad[2]);
+            const int32_t in_h = ec_pool_tap_count(hs, p->kernel[0], p->dilation[0], 0, p->in_h);
+            const int32_t all_h = ec_pool_tap_count(hs, p->kernel[0], p->dilation[0], -p->pad[0],
+                                                    p->in_h + p->pad[2]);
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t ws = ox * p->stride[1] - p->pad[1];
-                const int32_t n_in = in_h * tap_count(ws, p->kernel[1], p->dilation[1], 0, p->in_w);
-                const int32_t n_all = all_h * tap_count(ws, p->kernel[1], p->dilation[1], -p->pad[1],
+                const int32_t n_in = in_h * ec_pool_tap_count(ws, p->kernel[1], p->dilation[1], 0, p->in_w);
+                const int32_t n_all = all_h * ec_pool_tap_count(ws, p->kernel[1], p->dilation[1], -p->pad[1],
                                                         p->in_w + p->pad[3]);
                 const int32_t count = inc ? n_all : n_in;
                 const int32_t pad_sum = inc ? (n_all - n_in) * p->pad_value : 0;
@@ -73,7 +63,7 @@ void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y)
                     const int32_t nb = c - c0 < EC_AVG_S8_BLOCK ? c - c0 : EC_AVG_S8_BLOCK;
                     sum_taps(p, xb, hs, ws, c0, nb, acc);
                     for (k = 0; k < nb; ++k) {
-                        y[c0 + k] = average(acc[k] + pad_sum, count, p->act_min, p->act_max);
+                        y[c0 + k] = ec_pool_average(acc[k] + pad_sum, count, p->act_min, p->act_max);
                     }
                 }
                 y += c;

@@ -22,14 +22,12 @@ int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
  * few bytes of a kernel row). */
 static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
 {
-#if defined(ECM_MVE)   /* Helium, past one word: 16 bytes per step, the last one predicated */
-    if (n > 4) {
-        for (; n > 0; n -= 16, dst += 16, src += 16) {
-            const mve_pred16_t p = vctp8q((uint32_t)n);
-            vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
-        }
-        return;
+#if defined(ECM_MVE)   /* Helium: 16 bytes per step, the last one predicated */
+    for (; n > 0; n -= 16, dst += 16, src += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
     }
+    return;
 #endif
     for (; n >= 4; n -= 4, dst += 4, src += 4) {
         memcpy(dst, src, 4);
@@ -56,7 +54,7 @@ static inline void fill_bytes(int8_t *dst, int8_t v, int32_t n)
 
 /* col[0..k4) = the im2col row of output pixel `pix` (in n, oh, ow order), zeros past K. A kernel
  * row inside the image is one contiguous run of k_w * in_c bytes (dilation 1). */
-static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, int8_t *col)
+static void im2col_taps(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, int8_t *col)
 {
     const int32_t per_image = p->out_h * p->out_w, r = pix % per_image, ic = p->in_c;
     const int8_t *img = x + (size_t)(pix / per_image) * (size_t)p->in_h * (size_t)p->in_w * (size_t)ic;
@@ -92,6 +90,44 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
         fill_bytes(col, 0, k4 - k);
     }
 }
+
+#if defined(ECM_MVE)
+/* im2col_taps, with Helium's shortcut for a pixel whose kernel lies inside the image (dilation
+ * 1 across): its kernel rows are k_h runs of k_w * in_c bytes, one image row apart, copied 16
+ * bytes per predicated step with no per-tap bookkeeping. */
+static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, int8_t *col)
+{
+    const int32_t per_image = p->out_h * p->out_w, r = pix % per_image, ic = p->in_c;
+    const int32_t ih0 = (r / p->out_w) * p->stride_h - p->pad_top, iw0 = (r % p->out_w) * p->stride_w - p->pad_left;
+    const int32_t run = p->k_w * ic, k = p->k_h * run, k4 = k4_of(p);
+    const size_t row = (size_t)p->in_w * (size_t)ic;
+    const int8_t *src;
+    int32_t kh, j;
+    if (p->dil_w != 1 || ih0 < 0 || iw0 < 0 || ih0 + (p->k_h - 1) * p->dil_h >= p->in_h || iw0 + p->k_w > p->in_w) {
+        im2col_taps(p, x, pix, col);
+        return;
+    }
+    src = x + ((size_t)(pix / per_image) * (size_t)p->in_h + (size_t)ih0) * row + (size_t)iw0 * (size_t)ic;
+    if (run <= 16) {   /* one step per kernel row (the usual first layer: few input channels) */
+        const mve_pred16_t pr = vctp8q((uint32_t)run);
+        for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
+            vstrbq_p_s8(col, vldrbq_z_s8(src, pr), pr);
+        }
+    } else {
+        for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
+            for (j = 0; j < run; j += 16) {
+                const mve_pred16_t pr = vctp8q((uint32_t)(run - j));
+                vstrbq_p_s8(col + j, vldrbq_z_s8(src + j, pr), pr);
+            }
+        }
+    }
+    if (k4 > k) {
+        vstrbq_p_s8(col, vdupq_n_s8(0), vctp8q((uint32_t)(k4 - k)));
+    }
+}
+#else
+#define im2col im2col_taps
+#endif
 
 void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
                    const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)

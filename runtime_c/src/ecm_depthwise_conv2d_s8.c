@@ -9,8 +9,11 @@
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
  * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
- * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
- * int32 accumulators, requantized four lanes at a time, then narrowed back into channel order
+ * Helium: sixteen channels per step where the layer allows (no weight is -128: the weights are
+ * regrouped per layer into scratch, sixteen channels per tap), int8 products by vmullb / vmullt,
+ * two taps' summed in int16, widened into four int32 accumulators (channels k mod 4); else eight
+ * int16 lanes per step, products widened by vmullb / vmullt into even and odd int32
+ * accumulators. Requantized four lanes at a time, then narrowed back into channel order
  * (vmovnb / vmovnt; the saturating forms when the clamp is int8's own range). Requantization
  * takes ecm_rq's short form where the compiler's table allows (ecm_gemm_s8.h). */
 #include "ecm_gemm_s8.h"
@@ -18,7 +21,7 @@
 
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8;
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8 + p->k_h * p->k_w * (p->in_c / 16 * 16);
 }
 
 /* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
@@ -65,61 +68,231 @@ typedef struct {
     const int8_t *w;
     const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
+#if defined(ECM_MVE)
+    const int8_t *w16; /* the weights regrouped for blocks16 */
+    int32_t pairs;     /* blocks16 applies (regroup16) */
+#endif
 } dw_layer;
 
 #if defined(ECM_MVE)
-/* Channels [0, 8 nb) of one pixel into y, whole blocks of eight: no predication, the layer's
- * constants hoisted; even and odd lanes narrowed back into channel order. `sat`: the clamp is
- * int8's own range, which the saturating narrowings apply by themselves (inlined twice). */
-static inline __attribute__((always_inline)) void blocks8_clamp(const dw_layer *d, int32_t nb, int8_t *y,
+/* Keeps the sums v due here: gcc would otherwise hoist every tap's loads and products ahead of
+ * the sums and spill them (twice the instructions). */
+#define ECM_DUE(v) __asm__ volatile("" : "+w"(v) : : "memory")
+
+/* One tap of a block of eight channels: int16 products of the inputs at x and the weights at w
+ * added to the even (e) and odd (o) channels' int32 sums. */
+static inline __attribute__((always_inline)) void tap8(const int8_t *x, const int8_t *w, int32x4_t *e, int32x4_t *o)
+{
+    const int16x8_t xv = vldrbq_s16(x), wv = vldrbq_s16(w);
+    *e = vaddq_s32(*e, vmullbq_int_s16(xv, wv));
+    *o = vaddq_s32(*o, vmulltq_int_s16(xv, wv));
+}
+
+/* Channels [c, c + 8) of one pixel into y (the pixel's first channel) from their even and odd
+ * sums: requantized, narrowed back into channel order (vmovnb / vmovnt; the saturating forms
+ * when `sat`, the clamp being int8's own range). */
+static inline __attribute__((always_inline)) void store8(const dw_layer *d, int32_t c, int32x4_t e, int32x4_t o,
+                                                         int8_t *y, const int sat)
+{
+    const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
+    const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
+    if (sat) {
+        e = ecm_scale_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                          d->off);
+        o = ecm_scale_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                          d->off);
+        vstrbq_s16(y + c, vreinterpretq_s16_s8(vqmovnbq_s16(vdupq_n_s8(0),
+                                                             vqmovntq_s32(vqmovnbq_s32(vdupq_n_s16(0), e), o))));
+    } else {
+        e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
+                            d->off, d->lo, d->hi);
+        o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
+                            d->off, d->lo, d->hi);
+        vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
+    }
+}
+
+/* Channels [c0, c0 + 8 nb) of one pixel into y, whole blocks of eight (no predication; inlined
+ * twice: `sat`, see store8). */
+static inline __attribute__((always_inline)) void blocks8_clamp(const dw_layer *d, int32_t c0, int32_t nb, int8_t *y,
                                                                 const int sat)
 {
     const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
     const int8_t *const *const tp = d->taps;
-    const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
-    const int8_t *wb = d->w;
-    const int32_t *b = d->bias_eff, *m = d->multiplier, *sh = d->shift;
-    const int32_t dl = d->delta;
+    const int32_t nt = d->nt, dl = d->delta;
+    const int8_t *wb = d->w + (size_t)(c0 / 8) * (size_t)nt * 8;
     int32_t c, t;
-    for (c = 0; c < 8 * nb; c += 8, b += 8, m += 8, sh += 8) {
-        int32x4_t e = vldrwq_gather_shifted_offset_s32(b, even), o = vldrwq_gather_shifted_offset_s32(b, odd);
+    for (c = c0; c < c0 + 8 * nb; c += 8) {
+        int32x4_t e = vldrwq_gather_shifted_offset_s32(d->bias_eff + c, even);
+        int32x4_t o = vldrwq_gather_shifted_offset_s32(d->bias_eff + c, odd);
         for (t = 0; t < nt; ++t, wb += 8) {
-            const int16x8_t x = vldrbq_s16(tp[t] + (c + dl)), wv = vldrbq_s16(wb);
-            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
-            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
+            tap8(tp[t] + (c + dl), wb, &e, &o);
         }
-        if (sat) {
-            e = ecm_scale_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
-                              off);
-            o = ecm_scale_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
-                              off);
-            {
-                const int16x8_t v16 = vqmovntq_s32(vqmovnbq_s32(vdupq_n_s16(0), e), o);
-                vstrbq_s16(y + c, vreinterpretq_s16_s8(vqmovnbq_s16(vdupq_n_s8(0), v16)));
-            }
-        } else {
-            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even),
-                                vldrwq_gather_shifted_offset_s32(sh, even), off, lo, hi);
-            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
-                                off, lo, hi);
-            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
-        }
+        store8(d, c, e, o, y, sat);
     }
 }
 
-static void blocks8(const dw_layer *d, int32_t nb, int8_t *y)
+/* The int32 sums of sixteen channels, four apart in each vector: a<k> holds channels k, k + 4,
+ * k + 8, k + 12 (the order the widening instructions produce). */
+typedef struct {
+    int32x4_t a0, a1, a2, a3;
+} acc16;
+
+/* Byte offsets of sixteen channels' weights for one tap in the [C / 8][taps][8] layout: eight in
+ * this block, eight in the next one, 8 nt bytes on (nt <= 31: offsets fit a byte). */
+static inline uint8x16_t w16_lanes(int32_t nt)
 {
-    if (d->lo == -128 && d->hi == 127) {
-        blocks8_clamp(d, nb, y, 1);
-    } else {
-        blocks8_clamp(d, nb, y, 0);
+    const uint8x16_t j = vidupq_n_u8(0, 1);
+    return vaddq_m_n_u8(j, j, (uint8_t)(8 * nt - 8), vcmphiq_n_u8(j, 7));
+}
+
+/* Two taps of sixteen channels added to a: inputs at x0 and x1, their weights at *wb (sixteen
+ * each, *wb advanced past them). int8 products (vmullb / vmullt: even and odd channels), the two
+ * taps' summed in int16, then widened into the int32 sums. Assembly: with intrinsics gcc needs a
+ * ninth vector register and spills; here the second tap's input is loaded twice instead. */
+static inline __attribute__((always_inline)) void taps2x16(acc16 *a, const int8_t *x0, const int8_t *x1,
+                                                           const int8_t **wb)
+{
+    int16x8_t pe, po;
+    int8x16_t xv, wv;
+    __asm__ volatile("vldrb.u8 %q[xv], [%[x0]]\n\t"
+                     "vldrb.u8 %q[wv], [%[wb]], #16\n\t"
+                     "vmullb.s8 %q[pe], %q[xv], %q[wv]\n\t"
+                     "vmullt.s8 %q[po], %q[xv], %q[wv]\n\t"
+                     "vldrb.u8 %q[xv], [%[x1]]\n\t"
+                     "vldrb.u8 %q[wv], [%[wb]], #16\n\t"
+                     "vmullt.s8 %q[xv], %q[xv], %q[wv]\n\t"
+                     "vadd.i16 %q[po], %q[po], %q[xv]\n\t"
+                     "vldrb.u8 %q[xv], [%[x1]]\n\t"
+                     "vmullb.s8 %q[xv], %q[xv], %q[wv]\n\t"
+                     "vadd.i16 %q[pe], %q[pe], %q[xv]\n\t"
+                     "vmovlb.s16 %q[xv], %q[pe]\n\t"
+                     "vadd.i32 %q[a0], %q[a0], %q[xv]\n\t"
+                     "vmovlt.s16 %q[pe], %q[pe]\n\t"
+                     "vadd.i32 %q[a2], %q[a2], %q[pe]\n\t"
+                     "vmovlb.s16 %q[xv], %q[po]\n\t"
+                     "vadd.i32 %q[a1], %q[a1], %q[xv]\n\t"
+                     "vmovlt.s16 %q[po], %q[po]\n\t"
+                     "vadd.i32 %q[a3], %q[a3], %q[po]"
+                     : [a0] "+w"(a->a0), [a1] "+w"(a->a1), [a2] "+w"(a->a2), [a3] "+w"(a->a3), [pe] "=&w"(pe),
+                       [po] "=&w"(po), [xv] "=&w"(xv), [wv] "=&w"(wv), [wb] "+r"(*wb)
+                     : [x0] "r"(x0), [x1] "r"(x1)
+                     : "memory");
+}
+
+/* One tap of sixteen channels added to a (taps2x16 without a second tap). */
+static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *x, const int8_t *wb)
+{
+    const int8x16_t xv = vldrbq_s8(x), wv = vldrbq_s8(wb);
+    const int16x8_t pe = vmullbq_int_s8(xv, wv), po = vmulltq_int_s8(xv, wv);
+    a->a0 = vaddq_s32(a->a0, vmovlbq_s16(pe));
+    a->a2 = vaddq_s32(a->a2, vmovltq_s16(pe));
+    a->a1 = vaddq_s32(a->a1, vmovlbq_s16(po));
+    a->a3 = vaddq_s32(a->a3, vmovltq_s16(po));
+}
+
+/* Requantized (not clamped) lanes of sums a whose channels are lanes k (0..3) + 4 j of m, sh. */
+static inline __attribute__((always_inline)) int32x4_t scale16(int32x4_t a, const int32_t *m, const int32_t *sh,
+                                                               uint32_t k, int32_t off)
+{
+    const uint32x4_t lanes = vidupq_n_u32(k, 4);
+    int32x4_t r = ecm_scale_vec(a, vldrwq_gather_shifted_offset_s32(m, lanes), vldrwq_gather_shifted_offset_s32(sh, lanes), off);
+    ECM_DUE(r);
+    return r;
+}
+
+/* Channels [c, c + 16) of one pixel into y from their sums: requantized one vector at a time,
+ * narrowed back into channel order with saturation (channels 0 and 2 mod 4 into the even int16
+ * lanes, 1 and 3 mod 4 into the odd ones, then those into the even and odd bytes), then clamped
+ * as int8 unless `sat` (the clamp is int8's own range). */
+static inline __attribute__((always_inline)) void store16(const dw_layer *d, int32_t c, acc16 a, int8_t *y,
+                                                          const int sat)
+{
+    const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
+    int16x8_t ev = vqmovnbq_s32(vdupq_n_s16(0), scale16(a.a0, m, sh, 0, d->off));
+    int16x8_t od = vqmovnbq_s32(vdupq_n_s16(0), scale16(a.a1, m, sh, 1, d->off));
+    int8x16_t v;
+    ev = vqmovntq_s32(ev, scale16(a.a2, m, sh, 2, d->off));
+    od = vqmovntq_s32(od, scale16(a.a3, m, sh, 3, d->off));
+    v = vqmovntq_s16(vqmovnbq_s16(vdupq_n_s8(0), ev), od);
+    if (!sat) {
+        v = vminq_s8(vmaxq_s8(v, vdupq_n_s8((int8_t)d->lo)), vdupq_n_s8((int8_t)d->hi));
+    }
+    vstrbq_s8(y + c, v);
+}
+
+/* Channels [0, 16 n16) of one pixel into y, sixteen at a time: one int8 load of inputs and one
+ * of weights (d->w16, see regroup16) per tap, int8 products, and two taps' products summed in
+ * int16 before they are widened into the int32 sums (exact: no weight is -128, so a product is
+ * at most 128 * 127 in size and two of them fit int16). */
+static inline __attribute__((always_inline)) void blocks16_clamp(const dw_layer *d, int32_t n16, int8_t *y,
+                                                                 const int sat)
+{
+    const int8_t *const *const tp = d->taps;
+    const int32_t nt = d->nt, dl = d->delta;
+    const int8_t *wb = d->w16;
+    int32_t c, t;
+    for (c = 0; c < 16 * n16; c += 16) {
+        const int32_t *const b = d->bias_eff + c;
+        const int32_t cd = c + dl;
+        acc16 a;
+        a.a0 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(0, 4));
+        a.a1 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(1, 4));
+        a.a2 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(2, 4));
+        a.a3 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(3, 4));
+        for (t = 0; t + 2 <= nt; t += 2) {
+            taps2x16(&a, tp[t] + cd, tp[t + 1] + cd, &wb);
+        }
+        if (t < nt) {
+            tap16(&a, tp[t] + cd, wb);
+            wb += 16;
+        }
+        store16(d, c, a, y, sat);
     }
 }
 
-/* Channels [c, c + 8) (fewer at the end) of one pixel into y (the pixel's first channel). */
+/* Every whole block of eight channels of one pixel into y: sixteen at a time where the layer
+ * allows (d->pairs), then eight. */
+static void blocks(const dw_layer *d, int8_t *y)
+{
+    const int sat = d->lo == -128 && d->hi == 127;
+    const int32_t n16 = d->pairs ? d->ch / 16 : 0, c0 = 16 * n16, nb = (d->ch - c0) / 8;
+    if (sat) {
+        blocks16_clamp(d, n16, y, 1);
+        blocks8_clamp(d, c0, nb, y, 1);
+    } else {
+        blocks16_clamp(d, n16, y, 0);
+        blocks8_clamp(d, c0, nb, y, 0);
+    }
+}
+
+/* w16[b][t] = the sixteen weights of channels [16 b, 16 b + 16) for tap t, gathered from the
+ * [C / 8][taps][8] blocks, for blocks16; returns 1 when blocks16 may sum two products in int16:
+ * no weight is -128 and the gather offsets fit a byte (nt <= 31). */
+static int32_t regroup16(const int8_t *w, int32_t nt, int32_t n16, int8_t *w16)
+{
+    int8x16_t lo = vdupq_n_s8(0);
+    uint8x16_t lanes;
+    int32_t b, t;
+    if (nt > 31) {
+        return 0;
+    }
+    lanes = w16_lanes(nt);
+    for (b = 0; b < n16; ++b) {
+        for (t = 0; t < nt; ++t, w16 += 16) {
+            const int8x16_t v = vldrbq_gather_offset_s8(w + (size_t)b * 16 * (size_t)nt + 8 * t, lanes);
+            lo = vminq_s8(lo, v);
+            vstrbq_s8(w16, v);
+        }
+    }
+    return vminvq_s8(0, lo) > -128;
+}
+
+/* Channels [c, ch) (fewer than eight, the end of the channels) of one pixel into y (the pixel's
+ * first channel): predicated loads, requantized lanes scattered. */
 static void block8(const dw_layer *d, int32_t c, int8_t *y)
 {
-    const int32_t n = d->ch - c < 8 ? d->ch - c : 8;
+    const int32_t n = d->ch - c;
     const mve_pred16_t pr = vctp16q((uint32_t)n);
     const mve_pred16_t pe = vctp32q((uint32_t)(n + 1) / 2), po = vctp32q((uint32_t)n / 2);
     const uint32x4_t even = vidupq_n_u32(0, 2), odd = vaddq_n_u32(even, 1);
@@ -127,28 +300,10 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
     int32x4_t e = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, even, pe);
     int32x4_t o = vldrwq_gather_shifted_offset_z_s32(d->bias_eff + c, odd, po);
     int32_t t;
-    if (n == 8) {   /* a whole block: no predication; even and odd lanes narrowed back into order */
-        for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_s16(d->taps[t] + (c + d->delta)), wv = vldrbq_s16(wb + 8 * t);
-            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
-            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
-        }
-        {
-            const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
-            const int32_t off = d->off, lo = d->lo, hi = d->hi;
-            e = ecm_requant_vec(e, vldrwq_gather_shifted_offset_s32(m, even), vldrwq_gather_shifted_offset_s32(sh, even),
-                                off, lo, hi);
-            o = ecm_requant_vec(o, vldrwq_gather_shifted_offset_s32(m, odd), vldrwq_gather_shifted_offset_s32(sh, odd),
-                                off, lo, hi);
-            vstrbq_s16(y + c, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o));
-        }
-        return;
-    } else {
-        for (t = 0; t < d->nt; ++t) {
-            const int16x8_t x = vldrbq_z_s16(d->taps[t] + (c + d->delta), pr), wv = vldrbq_s16(wb + 8 * t);
-            e = vaddq_s32(e, vmullbq_int_s16(x, wv));
-            o = vaddq_s32(o, vmulltq_int_s16(x, wv));
-        }
+    for (t = 0; t < d->nt; ++t) {
+        const int16x8_t x = vldrbq_z_s16(d->taps[t] + (c + d->delta), pr), wv = vldrbq_s16(wb + 8 * t);
+        e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+        o = vaddq_s32(o, vmulltq_int_s16(x, wv));
     }
     ecm_requant_lanes(e, d->multiplier + c, d->shift + c, even, pe, d->off, d->lo, d->hi, y + c);
     ecm_requant_lanes(o, d->multiplier + c, d->shift + c, odd, po, d->off, d->lo, d->hi, y + c);
@@ -236,7 +391,7 @@ static void pixel(const dw_layer *d, int8_t *y)
 {
     int32_t c = 0;
 #if defined(ECM_MVE)
-    blocks8(d, d->ch / 8, y);
+    blocks(d, y);
     for (c = d->ch / 8 * 8; c < d->ch; c += 8) {
         block8(d, c, y);
     }
@@ -275,6 +430,10 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
+#if defined(ECM_MVE)
+    d.w16 = zrow + (p->in_c + 7) / 8 * 8;
+    d.pairs = regroup16(w, d.nt, d.ch / 16, zrow + (p->in_c + 7) / 8 * 8);
+#endif
     memset(zrow, -p->input_offset, (size_t)p->in_c);
     tap_offsets(p, toff);
     for (b = 0; b < p->n; ++b) {
