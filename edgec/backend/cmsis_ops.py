@@ -158,7 +158,8 @@ def select_dw(node: Node) -> Kernel | None:
     if y.shape[3] != x.shape[3] or not _const_ok(node, 1, 2):
         return None
     taps = a.kernel[0] * a.kernel[1]
-    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(x.shape[3], 8))
+    c8 = round_up(x.shape[3], 8)
+    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 2 * taps * c8 + 12 * taps + c8)
 
 
 # -- fully_connected_s8 -------------------------------------------------------------------------

@@ -78,6 +78,19 @@ static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
     return ecm_rqs((int32_t)((uint32_t)acc << q[1]), q[0], q[2], q[3]);
 }
 
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+/* a = ecm_rq(a, q) + o and b likewise, two sums of one channel whose table entry is at byte
+ * offset `off` (a constant) from q: the entry in two ldrd, shared. */
+#define ECM_RQ2(a, b, q, off, o)                                                   \
+    do {                                                                           \
+        int32_t m_, l_, r_, s_;                                                    \
+        ECM_LDRD_AT(m_, l_, q, off);                                               \
+        ECM_LDRD_AT(r_, s_, q, (off) + 8);                                         \
+        a = ecm_rqs((int32_t)((uint32_t)(a) << l_), m_, r_, s_) + (o);             \
+        b = ecm_rqs((int32_t)((uint32_t)(b) << l_), m_, r_, s_) + (o);             \
+    } while (0)
+#endif
+
 /* v clamped to [lo, hi] as int8. */
 static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
 {
@@ -391,6 +404,66 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     }
 }
 #else
+#if defined(ECM_DSP)
+/* Both rows' outputs of every channel pair (the rows widened in g->q), the layer's constants in
+ * locals (int8 stores may alias *g). Inlined with constant flags for the usual layer: `table`
+ * ecm_rq's short form, `sat` the clamp is int8's own range (one ssat). */
+static inline __attribute__((always_inline)) void ecm_rows2(const ecm_gemm *g, int8_t *y0, int8_t *y1,
+                                                            const int table, const int sat)
+{
+    const int32_t *mult = g->multiplier, *shift = g->shift, *bias = g->bias_eff, *q = g->rq;
+    const int32_t off = g->off, lo = g->lo, hi = g->hi, ng = g->k4 / 4;
+    const int16_t *const rows = g->q;
+    const int8_t *wp = g->w;
+    const int8_t *const yend = y0 + (g->n & ~1);
+    for (; y0 < yend; y0 += 2, y1 += 2, bias += 2, q += 8, mult += 2, shift += 2) {
+        const int8_t *const wend = wp + 8 * (size_t)ng;
+        const int16_t *qr = rows;
+        int32_t s00, s01, s10, s11;
+        ECM_LDRD_AT(s00, s01, bias, 0);
+        s10 = s00;
+        s11 = s01;
+        if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
+            ECM_GROUP2X2(qr, wp);
+        }
+        while (wp < wend) {
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+        }
+        if (table) {
+            ECM_RQ2(s00, s10, q, 0, off);
+            ECM_RQ2(s01, s11, q, 16, off);
+        } else {
+            s00 = ecm_mbqm(s00, mult[0], shift[0]) + off;
+            s01 = ecm_mbqm(s01, mult[1], shift[1]) + off;
+            s10 = ecm_mbqm(s10, mult[0], shift[0]) + off;
+            s11 = ecm_mbqm(s11, mult[1], shift[1]) + off;
+        }
+        if (sat) {
+            y0[0] = (int8_t)__ssat(s00, 8);
+            y0[1] = (int8_t)__ssat(s01, 8);
+            y1[0] = (int8_t)__ssat(s10, 8);
+            y1[1] = (int8_t)__ssat(s11, 8);
+        } else {
+            y0[0] = ecm_clamp(s00, lo, hi);
+            y0[1] = ecm_clamp(s01, lo, hi);
+            y1[0] = ecm_clamp(s10, lo, hi);
+            y1[1] = ecm_clamp(s11, lo, hi);
+        }
+    }
+}
+
+static inline void ecm_rows2_usual(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, 1, 1);
+}
+
+static inline void ecm_rows2_any(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127);
+}
+#endif
+
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
                                  int8_t *y1)
@@ -406,44 +479,13 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
-    const int sat = lo == -128 && hi == 127;   /* the clamp is int8's own: one ssat */
-    if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
-        const int8_t *wp = w;
-        const int32_t ng = g->k4 / 4;
-        for (; c + 1 < n; c += 2) {
-            const int8_t *const wend = wp + 8 * (size_t)ng;
-            const int16_t *q = g->q;
-            int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
-            if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
-                ECM_GROUP2X2(q, wp);
-            }
-            while (wp < wend) {
-                ECM_GROUP2X2(q, wp);
-                ECM_GROUP2X2(q, wp);
-            }
-            if (rq != NULL) {
-                s00 = ecm_rq(s00, rq + 4 * c) + off;
-                s10 = ecm_rq(s10, rq + 4 * c) + off;
-                s01 = ecm_rq(s01, rq + 4 * c + 4) + off;
-                s11 = ecm_rq(s11, rq + 4 * c + 4) + off;
-            } else {
-                s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
-                s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
-                s10 = ecm_mbqm(s10, mult[c], shift[c]) + off;
-                s11 = ecm_mbqm(s11, mult[c + 1], shift[c + 1]) + off;
-            }
-            if (sat) {
-                y0[c] = (int8_t)__ssat(s00, 8);
-                y0[c + 1] = (int8_t)__ssat(s01, 8);
-                y1[c] = (int8_t)__ssat(s10, 8);
-                y1[c + 1] = (int8_t)__ssat(s11, 8);
-            } else {
-                y0[c] = ecm_clamp(s00, lo, hi);
-                y0[c + 1] = ecm_clamp(s01, lo, hi);
-                y1[c] = ecm_clamp(s10, lo, hi);
-                y1[c + 1] = ecm_clamp(s11, lo, hi);
-            }
+    if (rows == 2) {   /* the common case, with its flags as constants where they are usual */
+        if (rq != NULL && lo == -128 && hi == 127) {
+            ecm_rows2_usual(g, y0, y1);
+        } else {
+            ecm_rows2_any(g, y0, y1);
         }
+        c = n & ~1;
     } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
         const int8_t *wp = w;
         const int32_t ng = g->k4 / 4;
