@@ -208,15 +208,6 @@ static void widen_weights(const int8_t *w, int32_t nt, int32_t ch, int32_t *wq)
                          : "memory");                                                     \
     } while (0)
 
-/* a = ecm_rq(a, q) with the entry at byte offset `off` from q (two ldrd), plus the output offset. */
-#define ECM_DW_RQ(a, q, off)                                  \
-    do {                                                      \
-        int32_t m_, l_, r_, s_;                               \
-        ECM_LDRD_AT(m_, l_, q, off);                          \
-        ECM_LDRD_AT(r_, s_, q, (off) + 8);                    \
-        a = ecm_rqs((int32_t)((uint32_t)a << l_), m_, r_, s_) + o; \
-    } while (0)
-
 /* Channels [0, 4 (ch / 4)) of one pixel into y, four at a time, every constant of the layer in a
  * local (int8 stores may alias anything). The flags are constants where the caller inlines this
  * for the common layer: `nine` a 3x3 kernel (taps unrolled), `table` ecm_rq's short form, `sat`
@@ -247,29 +238,21 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
                 ECM_DW_TAP(tp + t, xc, wq, 0);
             }
         }
-        if (table) {
-            const int32_t o = off;
-            ECM_DW_RQ(a0, q, 0);
-            ECM_DW_RQ(a1, q, 16);
-            ECM_DW_RQ(a2, q, 32);
-            ECM_DW_RQ(a3, q, 48);
+        if (table) {   /* the entries hold the output offset */
+            ECM_RQ1(a0, q, 0);
+            ECM_RQ1(a1, q, 16);
+            ECM_RQ1(a2, q, 32);
+            ECM_RQ1(a3, q, 48);
         } else {
             a0 = ecm_mbqm(a0, m[0], sh[0]) + off;
             a1 = ecm_mbqm(a1, m[1], sh[1]) + off;
             a2 = ecm_mbqm(a2, m[2], sh[2]) + off;
             a3 = ecm_mbqm(a3, m[3], sh[3]) + off;
         }
-        if (sat) {
-            y[0] = (int8_t)__ssat(a0, 8);
-            y[1] = (int8_t)__ssat(a1, 8);
-            y[2] = (int8_t)__ssat(a2, 8);
-            y[3] = (int8_t)__ssat(a3, 8);
-        } else {
-            y[0] = ecm_clamp(a0, lo, hi);
-            y[1] = ecm_clamp(a1, lo, hi);
-            y[2] = ecm_clamp(a2, lo, hi);
-            y[3] = ecm_clamp(a3, lo, hi);
-        }
+        y[0] = ecm_clamp_sat(a0, lo, hi, sat);
+        y[1] = ecm_clamp_sat(a1, lo, hi, sat);
+        y[2] = ecm_clamp_sat(a2, lo, hi, sat);
+        y[3] = ecm_clamp_sat(a3, lo, hi, sat);
     }
 }
 
