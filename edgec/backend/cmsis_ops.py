@@ -57,20 +57,26 @@ def dw_blocks(w: np.ndarray) -> np.ndarray:
     return taps.reshape(taps.shape[0], c8 // 8, 8).transpose(1, 0, 2)
 
 
-def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts) -> np.ndarray | None:
-    """Per channel (m, lsh + 1, 2^r, r + 1) for ecm_gemm_s8.h's short requantization (ecm_rq:
-    one rounding high multiply of acc << (lsh + 1), then one shift), or None when some channel
-    could leave its range: |acc| <= |bias_eff| + 128 sum |w| must survive the extra left shift,
-    twice the product must fit in int32, and r + 1 <= 31. rows: [N, K] weights of the channels."""
+def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts,
+                  output_offset: int = 0) -> np.ndarray | None:
+    """Per channel (m, lsh + 1, 2^r + off 2^(r + 1), r + 1) for ecm_gemm_s8.h's short
+    requantization (ecm_rq: one rounding high multiply of acc << (lsh + 1), then one shift that
+    also adds the output offset off), or None when some channel could leave its range:
+    |acc| <= |bias_eff| + 128 sum |w| must survive the extra left shift, twice the product plus
+    the rounding and offset terms must fit in int32, and r + 1 <= 31. rows: [N, K] weights of
+    the channels."""
     m = np.asarray(multipliers, np.int64)
     sh = np.asarray(shifts, np.int64)
     lsh, r = np.maximum(sh, 0), np.maximum(-sh, 0)
     bound = np.abs(bias_eff.astype(np.int64)) + 128 * np.abs(rows.astype(np.int64)).sum(axis=1)
     x = bound << (lsh + 1)
     s = (x * m + (1 << 31)) >> 32                                  # |s| bound (m < 2^31)
-    if (r + 1 > 31).any() or (x >= 1 << 31).any() or (2 * s + 2 + (1 << r) >= 1 << 31).any() or (m < 0).any():
+    if (r + 1 > 31).any() or (x >= 1 << 31).any() or (m < 0).any():
         return None
-    return np.stack([m, lsh + 1, 1 << r, r + 1], axis=1).astype(np.int32)
+    rnd = (1 << r) + int(output_offset) * (1 << (r + 1))
+    if (2 * s + 1 + np.abs(rnd) >= 1 << 31).any():
+        return None
+    return np.stack([m, lsh + 1, rnd, r + 1], axis=1).astype(np.int32)
 
 
 def matrix_scratch(k: int, n: int, im2col: bool = False) -> int:
@@ -92,7 +98,7 @@ def _bias_data(node: Node, i: int) -> np.ndarray | None:
 
 def _rescale(ctx, node: Node, a, rows: np.ndarray, bias_eff: np.ndarray) -> tuple[str, str, str]:
     """multiplier, shift and the short-requantization table (NULL when it does not apply)."""
-    t = requant_table(rows, bias_eff, a.multipliers, a.shifts)
+    t = requant_table(rows, bias_eff, a.multipliers, a.shifts, a.output_offset)
     rq = "NULL" if t is None else ctx.const(t, f"{node.name}_rq", DType.I32)
     return ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), rq
 
@@ -158,9 +164,8 @@ def select_dw(node: Node) -> Kernel | None:
     if y.shape[3] != x.shape[3] or not _const_ok(node, 1, 2):
         return None
     taps = a.kernel[0] * a.kernel[1]
-    # tap pointers and offsets, a row of zero points, then the weights regrouped for Helium
-    c = x.shape[3]
-    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(c, 8) + taps * (c // 16 * 16))
+    c8 = round_up(x.shape[3], 8)   # Helium regroups its weights into the DSP's 2 taps c8 bytes
+    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 2 * taps * c8 + 12 * taps + c8)
 
 
 # -- fully_connected_s8 -------------------------------------------------------------------------

@@ -60,7 +60,9 @@ static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
  * from zero is floor((2 s - [s < 0] + 2^r) / 2^(r + 1)): for s >= 0 that is floor((s + 2^(r-1))
  * / 2^r), for s < 0 the numerator is odd (r > 0), so subtracting one changes a floor only at a
  * tie, which it moves toward zero; r = 0 gives s. ecm_rqs takes acc << (lsh + 1) = x, 2^r = rnd
- * and r + 1 = rsh. */
+ * and r + 1 = rsh. The table's rnd also holds the output offset, 2^r + off 2^(r + 1), which adds
+ * exactly off after the shift (the compiler checks the sum stays in int32), so ecm_rq's result
+ * is the requantized value plus the output offset. */
 static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
 {
     int32_t s;
@@ -72,11 +74,33 @@ static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
     return ((int32_t)((uint32_t)s << 1) + (s >> 31) + rnd) >> rsh;
 }
 
-/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here. */
+/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here; the output offset included. */
 static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
 {
     return ecm_rqs((int32_t)((uint32_t)acc << q[1]), q[0], q[2], q[3]);
 }
+
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+/* a = ecm_rq(a, q'), the table entry q' at byte offset `off` (a constant) from q in two ldrd. */
+#define ECM_RQ1(a, q, off)                                                         \
+    do {                                                                           \
+        int32_t m_, l_, r_, s_;                                                    \
+        ECM_LDRD_AT(m_, l_, q, off);                                               \
+        ECM_LDRD_AT(r_, s_, q, (off) + 8);                                         \
+        a = ecm_rqs((int32_t)((uint32_t)(a) << l_), m_, r_, s_);                   \
+    } while (0)
+
+/* a = ecm_rq(a, q') and b likewise, two sums of one channel whose table entry q' is at byte
+ * offset `off` (a constant) from q: the entry in two ldrd. */
+#define ECM_RQ2(a, b, q, off)                                                      \
+    do {                                                                           \
+        int32_t m_, l_, r_, s_;                                                    \
+        ECM_LDRD_AT(m_, l_, q, off);                                               \
+        ECM_LDRD_AT(r_, s_, q, (off) + 8);                                         \
+        a = ecm_rqs((int32_t)((uint32_t)(a) << l_), m_, r_, s_);                   \
+        b = ecm_rqs((int32_t)((uint32_t)(b) << l_), m_, r_, s_);                   \
+    } while (0)
+#endif
 
 /* v clamped to [lo, hi] as int8. */
 static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
@@ -84,12 +108,20 @@ static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table), plus the
- * output offset, clamped. */
+#if defined(ECM_DSP)
+/* ecm_clamp, one ssat when `sat` says the clamp is int8's own range (a constant where inlined). */
+static inline int8_t ecm_clamp_sat(int32_t v, int32_t lo, int32_t hi, const int sat)
+{
+    return sat ? (int8_t)__ssat(v, 8) : ecm_clamp(v, lo, hi);
+}
+#endif
+
+/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table, whose entries
+ * hold the offset), plus the output offset, clamped. */
 static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
                                  int32_t c, int32_t off, int32_t lo, int32_t hi)
 {
-    const int32_t v = (rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c])) + off;
+    const int32_t v = rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c]) + off;
     return ecm_clamp(v, lo, hi);
 }
 
@@ -437,6 +469,85 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     }
 }
 #else
+#if defined(ECM_DSP)
+/* The sums of both rows (widened in g->q) with every channel pair, into g->acc as [pair][s00,
+ * s01, s10, s11]: the loop keeps only the sums and three pointers live, so nothing spills. */
+static inline void ecm_sums2_dsp(const ecm_gemm *g)
+{
+    const int32_t *bias = g->bias_eff;
+    const int32_t ng = g->k4 / 4;
+    const int16_t *const rows = g->q;
+    const int8_t *wp = g->w;
+    int32_t *acc = g->acc;
+    int32_t *const aend = acc + 2 * (g->n & ~1);
+    for (; acc < aend; acc += 4, bias += 2) {
+        const int8_t *const wend = wp + 8 * (size_t)ng;
+        const int16_t *qr = rows;
+        int32_t s00, s01, s10, s11;
+        ECM_LDRD_AT(s00, s01, bias, 0);
+        s10 = s00;
+        s11 = s01;
+        if (ng & 1) {   /* then whole fours of groups: one loop test per four */
+            ECM_GROUP2X2(qr, wp);
+        }
+        if (ng & 2) {
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+        }
+        while (wp < wend) {
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+        }
+        acc[0] = s00;
+        acc[1] = s01;
+        acc[2] = s10;
+        acc[3] = s11;
+    }
+}
+
+/* y0, y1 = the sums of ecm_sums2_dsp requantized, the layer's constants in locals (int8 stores
+ * may alias *g). Inlined with constant flags for the usual layer: `table` ecm_rq's short form,
+ * `sat` the clamp is int8's own range (one ssat). */
+static inline __attribute__((always_inline)) void ecm_rows2(const ecm_gemm *g, int8_t *y0, int8_t *y1,
+                                                            const int table, const int sat)
+{
+    const int32_t *mult = g->multiplier, *shift = g->shift, *q = g->rq, *acc = g->acc;
+    const int32_t off = g->off, lo = g->lo, hi = g->hi;
+    const int8_t *const yend = y0 + (g->n & ~1);
+    ecm_sums2_dsp(g);
+    for (; y0 < yend; y0 += 2, y1 += 2, acc += 4, q += 8, mult += 2, shift += 2) {
+        int32_t s00, s01, s10, s11;
+        ECM_LDRD_AT(s00, s01, acc, 0);
+        ECM_LDRD_AT(s10, s11, acc, 8);
+        if (table) {
+            ECM_RQ2(s00, s10, q, 0);
+            ECM_RQ2(s01, s11, q, 16);
+        } else {
+            s00 = ecm_mbqm(s00, mult[0], shift[0]) + off;
+            s01 = ecm_mbqm(s01, mult[1], shift[1]) + off;
+            s10 = ecm_mbqm(s10, mult[0], shift[0]) + off;
+            s11 = ecm_mbqm(s11, mult[1], shift[1]) + off;
+        }
+        y0[0] = ecm_clamp_sat(s00, lo, hi, sat);
+        y0[1] = ecm_clamp_sat(s01, lo, hi, sat);
+        y1[0] = ecm_clamp_sat(s10, lo, hi, sat);
+        y1[1] = ecm_clamp_sat(s11, lo, hi, sat);
+    }
+}
+
+static inline void ecm_rows2_usual(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, 1, 1);
+}
+
+static inline void ecm_rows2_any(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127);
+}
+#endif
+
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
                                  int8_t *y1)
@@ -452,44 +563,13 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
-    const int sat = lo == -128 && hi == 127;   /* the clamp is int8's own: one ssat */
-    if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
-        const int8_t *wp = w;
-        const int32_t ng = g->k4 / 4;
-        for (; c + 1 < n; c += 2) {
-            const int8_t *const wend = wp + 8 * (size_t)ng;
-            const int16_t *q = g->q;
-            int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
-            if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
-                ECM_GROUP2X2(q, wp);
-            }
-            while (wp < wend) {
-                ECM_GROUP2X2(q, wp);
-                ECM_GROUP2X2(q, wp);
-            }
-            if (rq != NULL) {
-                s00 = ecm_rq(s00, rq + 4 * c) + off;
-                s10 = ecm_rq(s10, rq + 4 * c) + off;
-                s01 = ecm_rq(s01, rq + 4 * c + 4) + off;
-                s11 = ecm_rq(s11, rq + 4 * c + 4) + off;
-            } else {
-                s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
-                s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
-                s10 = ecm_mbqm(s10, mult[c], shift[c]) + off;
-                s11 = ecm_mbqm(s11, mult[c + 1], shift[c + 1]) + off;
-            }
-            if (sat) {
-                y0[c] = (int8_t)__ssat(s00, 8);
-                y0[c + 1] = (int8_t)__ssat(s01, 8);
-                y1[c] = (int8_t)__ssat(s10, 8);
-                y1[c + 1] = (int8_t)__ssat(s11, 8);
-            } else {
-                y0[c] = ecm_clamp(s00, lo, hi);
-                y0[c + 1] = ecm_clamp(s01, lo, hi);
-                y1[c] = ecm_clamp(s10, lo, hi);
-                y1[c + 1] = ecm_clamp(s11, lo, hi);
-            }
+    if (rows == 2) {   /* the common case, with its flags as constants where they are usual */
+        if (rq != NULL && lo == -128 && hi == 127) {
+            ecm_rows2_usual(g, y0, y1);
+        } else {
+            ecm_rows2_any(g, y0, y1);
         }
+        c = n & ~1;
     } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
         const int8_t *wp = w;
         const int32_t ng = g->k4 / 4;
