@@ -92,6 +92,30 @@ static void im2col_taps(const ec_conv2d_s8_params *p, const int8_t *x, int32_t p
 }
 
 #if defined(ECM_MVE)
+/* col[0..k4) for a pixel at the image's edge (dilation 1 across), kernel origin (ih0, iw0) in
+ * image img: per kernel row at most three predicated runs, the zero point left of the image, the
+ * taps inside it, the zero point right of it (a row outside is all zero point). */
+static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t ih0, int32_t iw0, int8_t *col)
+{
+    const int32_t ic = p->in_c, run = p->k_w * ic, k = p->k_h * run;
+    const int8_t zp = (int8_t)-p->input_offset;
+    /* kernel columns [a, b) lie inside the image */
+    const int32_t a = iw0 < 0 ? (-iw0 < p->k_w ? -iw0 : p->k_w) : 0;
+    const int32_t b0 = p->in_w - iw0 < p->k_w ? p->in_w - iw0 : p->k_w, b = b0 < a ? a : b0;
+    int32_t kh;
+    for (kh = 0; kh < p->k_h; ++kh, col += run) {
+        const int32_t ih = ih0 + kh * p->dil_h;
+        if (ih < 0 || ih >= p->in_h) {
+            fill_bytes(col, zp, run);
+            continue;
+        }
+        fill_bytes(col, zp, a * ic);
+        copy_bytes(col + a * ic, img + ((size_t)ih * (size_t)p->in_w + (size_t)(iw0 + a)) * (size_t)ic, (b - a) * ic);
+        fill_bytes(col + b * ic, zp, (p->k_w - b) * ic);
+    }
+    fill_bytes(col, 0, k4_of(p) - k);
+}
+
 /* im2col_taps, with Helium's shortcut for a pixel whose kernel lies inside the image (dilation
  * 1 across): its kernel rows are k_h runs of k_w * in_c bytes, one image row apart, copied 16
  * bytes per predicated step with no per-tap bookkeeping. */
@@ -103,11 +127,16 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
     const size_t row = (size_t)p->in_w * (size_t)ic;
     const int8_t *src;
     int32_t kh, j;
-    if (p->dil_w != 1 || ih0 < 0 || iw0 < 0 || ih0 + (p->k_h - 1) * p->dil_h >= p->in_h || iw0 + p->k_w > p->in_w) {
+    if (p->dil_w != 1) {
         im2col_taps(p, x, pix, col);
         return;
     }
-    src = x + ((size_t)(pix / per_image) * (size_t)p->in_h + (size_t)ih0) * row + (size_t)iw0 * (size_t)ic;
+    src = x + ((size_t)(pix / per_image) * (size_t)p->in_h) * row;
+    if (ih0 < 0 || iw0 < 0 || ih0 + (p->k_h - 1) * p->dil_h >= p->in_h || iw0 + p->k_w > p->in_w) {
+        im2col_edge(p, src, ih0, iw0, col);
+        return;
+    }
+    src += (size_t)ih0 * row + (size_t)iw0 * (size_t)ic;
     if (run <= 16) {   /* one step per kernel row (the usual first layer: few input channels) */
         const mve_pred16_t pr = vctp8q((uint32_t)run);
         for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
