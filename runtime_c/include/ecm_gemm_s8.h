@@ -362,18 +362,28 @@ static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, c
     int32_t *o0 = a0, *o1 = a1;
     for (; bias < bend; bias += 2, wpair += pair_bytes, o0 += 2, o1 += 2) {
         const int8_t *wp = wpair, *x0 = r0, *x1 = r1;
-        int32_t s00 = bias[0], s01 = bias[1], s10 = s00, s11 = s01, i;
-        for (i = 0; i < steps; ++i) {
-            const int8x16_t w0 = vldrbq_gather_offset_s8(wp, l0), w1 = vldrbq_gather_offset_s8(wp, l1);
-            const int8x16_t v0 = vldrbq_s8(x0), v1 = vldrbq_s8(x1);
-            s00 = vmladavaq_s8(s00, v0, w0);
-            s01 = vmladavaq_s8(s01, v0, w1);
-            s10 = vmladavaq_s8(s10, v1, w0);
-            s11 = vmladavaq_s8(s11, v1, w1);
-            wp += 32;
-            x0 += 16;
-            x1 += 16;
-        }
+        int32_t s00 = bias[0], s01 = bias[1], s10 = s00, s11 = s01;
+        int8x16_t v0, v1, w0, w1;
+        /* the K steps in assembly: a low-overhead loop (wls / le) of ten instructions, where gcc's
+         * loop set-up and register moves cost about as much again per channel pair; vmlava needs
+         * even registers ("Te") */
+        __asm__ volatile("wls lr, %[n], 2f\n"
+                         "1:\n\t"
+                         "vldrb.u8 %q[v0], [%[x0]], #16\n\t"
+                         "vldrb.u8 %q[v1], [%[x1]], #16\n\t"
+                         "vldrb.u8 %q[w0], [%[wp], %q[l0]]\n\t"
+                         "vldrb.u8 %q[w1], [%[wp], %q[l1]]\n\t"
+                         "vmlava.s8 %[s00], %q[v0], %q[w0]\n\t"
+                         "vmlava.s8 %[s01], %q[v0], %q[w1]\n\t"
+                         "vmlava.s8 %[s10], %q[v1], %q[w0]\n\t"
+                         "vmlava.s8 %[s11], %q[v1], %q[w1]\n\t"
+                         "adds %[wp], #32\n\t"
+                         "le lr, 1b\n"
+                         "2:"
+                         : [s00] "+Te"(s00), [s01] "+Te"(s01), [s10] "+Te"(s10), [s11] "+Te"(s11), [x0] "+r"(x0),
+                           [x1] "+r"(x1), [wp] "+r"(wp), [v0] "=&w"(v0), [v1] "=&w"(v1), [w0] "=&w"(w0), [w1] "=&w"(w1)
+                         : [n] "r"(steps), [l0] "w"(l0), [l1] "w"(l1)
+                         : "lr", "cc", "memory");
         if (tail != 0) {   /* lanes past k would read the next pair's weights and other pixels */
             const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp, l0, pt), w1 = vldrbq_gather_offset_z_s8(wp, l1, pt);
             const int8x16_t v0 = vldrbq_z_s8(x0, pt), v1 = vldrbq_z_s8(x1, pt);
