@@ -74,6 +74,7 @@ typedef struct {
 #if defined(ECM_MVE)
     const int8_t *w16;   /* Helium: the weights regrouped for blocks16 (where the DSP's wq would be) */
     int32_t pairs;       /* Helium: blocks16 applies (regroup16) */
+    int32_t right;       /* Helium: every shift is a right shift (<= 0) */
 #endif
 } dw_layer;
 
@@ -194,34 +195,92 @@ static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *
     a->a3 = vaddq_s32(a->a3, vmovltq_s16(po));
 }
 
-/* Requantized (not clamped) lanes of sums a whose channels are lanes k (0..3) + 4 j of m, sh. */
-static inline __attribute__((always_inline)) int32x4_t scale16(int32x4_t a, const int32_t *m, const int32_t *sh,
-                                                               uint32_t k, int32_t off)
-{
-    const uint32x4_t lanes = vidupq_n_u32(k, 4);
-    int32x4_t r = ecm_scale_vec(a, vldrwq_gather_shifted_offset_s32(m, lanes), vldrwq_gather_shifted_offset_s32(sh, lanes), off);
-    ECM_DUE(r);
-    return r;
-}
+/* Requantization of the sums in %q[a] (channels k, k + 4, k + 8, k + 12 of m and sh: byte
+ * offsets 4 x %q[kv], which then moves on to lanes k + 1): ecm_scale_vec in assembly, the left
+ * shift max(sh, 0) and the right one min(sh, 0) split without a zero vector. */
+#define ECM_DW_SCALE(a)                                  \
+    "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
+    "vldrw.u32 %q[sv], [%[sh], %q[kv], uxtw #2]\n\t"     \
+    "vshr.s32 %q[tv], %q[sv], #31\n\t"                   \
+    "vand %q[tv], %q[sv], %q[tv]\n\t"                    \
+    "vsub.i32 %q[sv], %q[sv], %q[tv]\n\t"                \
+    "vshl.s32 %q[" #a "], %q[" #a "], %q[sv]\n\t"        \
+    "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
+    "vand %q[mv], %q[" #a "], %q[tv]\n\t"                \
+    "vshr.s32 %q[mv], %q[mv], #31\n\t"                   \
+    "vqadd.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"       \
+    "vrshl.s32 %q[" #a "], %q[" #a "], %q[tv]\n\t"       \
+    "vadd.i32 %q[" #a "], %q[" #a "], %[off]\n\t"        \
+    "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
 
-/* Channels [c, c + 16) of one pixel into y from their sums: requantized one vector at a time,
- * narrowed back into channel order with saturation (channels 0 and 2 mod 4 into the even int16
- * lanes, 1 and 3 mod 4 into the odd ones, then those into the even and odd bytes), then clamped
- * as int8 unless `sat` (the clamp is int8's own range). */
+/* ECM_DW_SCALE for a layer whose shifts are all right shifts (sh <= 0, the usual case): the
+ * shift is the right one as it is, no left shift. */
+#define ECM_DW_SCALE_RIGHT(a)                            \
+    "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
+    "vldrw.u32 %q[tv], [%[sh], %q[kv], uxtw #2]\n\t"     \
+    "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
+    "vand %q[mv], %q[" #a "], %q[tv]\n\t"                \
+    "vshr.s32 %q[mv], %q[mv], #31\n\t"                   \
+    "vqadd.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"       \
+    "vrshl.s32 %q[" #a "], %q[" #a "], %q[tv]\n\t"       \
+    "vadd.i32 %q[" #a "], %q[" #a "], %[off]\n\t"        \
+    "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
+
+/* Channels [c, c + 16) of one pixel into y from their sums: each vector requantized
+ * (ECM_DW_SCALE), narrowed back into channel order with saturation (channels 0 and 2 mod 4
+ * into the even int16 lanes, 1 and 3 mod 4 into the odd ones, then those into the even and odd
+ * bytes), then clamped as int8 unless `sat` (the clamp is int8's own range). Assembly: the
+ * eight vector registers hold the four sums and four temporaries exactly, where gcc spilled. */
 static inline __attribute__((always_inline)) void store16(const dw_layer *d, int32_t c, acc16 a, int8_t *y,
                                                           const int sat)
 {
-    const int32_t *const m = d->multiplier + c, *const sh = d->shift + c;
-    int16x8_t ev = vqmovnbq_s32(vdupq_n_s16(0), scale16(a.a0, m, sh, 0, d->off));
-    int16x8_t od = vqmovnbq_s32(vdupq_n_s16(0), scale16(a.a1, m, sh, 1, d->off));
+    int32x4_t kv, mv, sv, tv;
+    int32_t zero = 0;
     int8x16_t v;
-    ev = vqmovntq_s32(ev, scale16(a.a2, m, sh, 2, d->off));
-    od = vqmovntq_s32(od, scale16(a.a3, m, sh, 3, d->off));
-    v = vqmovntq_s16(vqmovnbq_s16(vdupq_n_s8(0), ev), od);
+#define ECM_DW_STORE16(scale)                                                                                \
+    __asm__ volatile("vidup.u32 %q[kv], %[zero], #4\n\t"                                                   \
+                     scale(a0) scale(a1) scale(a2) scale(a3)                                                  \
+                     "vqmovnb.s32 %q[mv], %q[a0]\n\t"                                                        \
+                     "vqmovnt.s32 %q[mv], %q[a2]\n\t"                                                        \
+                     "vqmovnb.s32 %q[sv], %q[a1]\n\t"                                                        \
+                     "vqmovnt.s32 %q[sv], %q[a3]\n\t"                                                        \
+                     "vqmovnb.s16 %q[tv], %q[mv]\n\t"                                                        \
+                     "vqmovnt.s16 %q[tv], %q[sv]"                                                             \
+                     : [a0] "+w"(a.a0), [a1] "+w"(a.a1), [a2] "+w"(a.a2), [a3] "+w"(a.a3), [kv] "=&w"(kv),   \
+                       [mv] "=&w"(mv), [sv] "=&w"(sv), [tv] "=&w"(tv), [zero] "+Te"(zero)                    \
+                     : [m] "r"(d->multiplier + c), [sh] "r"(d->shift + c), [off] "r"(d->off), [one] "r"(1)   \
+                     : "memory")
+    if (d->right) {
+        ECM_DW_STORE16(ECM_DW_SCALE_RIGHT);
+    } else {
+        ECM_DW_STORE16(ECM_DW_SCALE);
+    }
+#undef ECM_DW_STORE16
+    v = vreinterpretq_s8_s32(tv);
     if (!sat) {
         v = vminq_s8(vmaxq_s8(v, vdupq_n_s8((int8_t)d->lo)), vdupq_n_s8((int8_t)d->hi));
     }
     vstrbq_s8(y + c, v);
+}
+
+/* a = the sums' start, the folded biases of channels k, k + 4, k + 8, k + 12 at b (assembly:
+ * gcc hoists the four lane vectors out of the loop and spills them). */
+static inline __attribute__((always_inline)) void bias16(acc16 *a, const int32_t *b)
+{
+    uint32x4_t kv;
+    int32_t zero = 0;
+    __asm__ volatile("vidup.u32 %q[kv], %[zero], #4\n\t"
+                     "vldrw.u32 %q[a0], [%[b], %q[kv], uxtw #2]\n\t"
+                     "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
+                     "vldrw.u32 %q[a1], [%[b], %q[kv], uxtw #2]\n\t"
+                     "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
+                     "vldrw.u32 %q[a2], [%[b], %q[kv], uxtw #2]\n\t"
+                     "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
+                     "vldrw.u32 %q[a3], [%[b], %q[kv], uxtw #2]"
+                     : [a0] "=&w"(a->a0), [a1] "=&w"(a->a1), [a2] "=&w"(a->a2), [a3] "=&w"(a->a3), [kv] "=&w"(kv),
+                       [zero] "+Te"(zero)
+                     : [b] "r"(b), [one] "r"(1)
+                     : "memory");
 }
 
 /* Channels [0, 16 n16) of one pixel into y, sixteen at a time: one int8 load of inputs and one
@@ -239,10 +298,7 @@ static inline __attribute__((always_inline)) void blocks16_clamp(const dw_layer 
         const int32_t *const b = d->bias_eff + c;
         const int32_t cd = c + dl;
         acc16 a;
-        a.a0 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(0, 4));
-        a.a1 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(1, 4));
-        a.a2 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(2, 4));
-        a.a3 = vldrwq_gather_shifted_offset_s32(b, vidupq_n_u32(3, 4));
+        bias16(&a, b);
         for (t = 0; t + 2 <= nt; t += 2) {
             taps2x16(&a, tp[t] + cd, tp[t + 1] + cd, &wb);
         }
@@ -267,6 +323,16 @@ static void blocks(const dw_layer *d, int8_t *y)
         blocks16_clamp(d, n16, y, 0);
         blocks8_clamp(d, c0, nb, y, 0);
     }
+}
+
+/* 1 when every shift[0..n) is <= 0 (requantization then needs no left shift). */
+static int32_t right_shifts_only(const int32_t *shift, int32_t n)
+{
+    int32_t i, top = 0;
+    for (i = 0; i < n; i += 4) {
+        top = vmaxvq_p_s32(top, vldrwq_z_s32(shift + i, vctp32q((uint32_t)(n - i))), vctp32q((uint32_t)(n - i)));
+    }
+    return top <= 0;
 }
 
 /* w16[b][t] = the sixteen weights of channels [16 b, 16 b + 16) for tap t, gathered from the
@@ -483,6 +549,7 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 #if defined(ECM_MVE)
     d.w16 = (const int8_t *)wq;
     d.pairs = regroup16(w, d.nt, d.ch / 16, (int8_t *)wq);
+    d.right = right_shifts_only(shift, d.ch);
 #endif
     memset(zrow, -p->input_offset, (size_t)p->in_c);
     tap_offsets(p, toff);

@@ -2,7 +2,7 @@
 the integer simulator on layers chosen to take each path and its edges. Depthwise: sixteen
 channels at a time with two taps summed in int16 (whole blocks of 16, then 8, then a predicated
 tail; odd and even tap counts; a weight of -128 or more than 31 taps fall back to eight at a
-time), the saturating and the clamped output. Convolution: the im2col shortcut for a kernel
+time), the saturating and the clamped output, layers with left shifts and with right shifts only. Convolution: the im2col shortcut for a kernel
 inside the image (one step or more per kernel row) beside the per-tap copy at the edges.
 Fully connected: one row against four channels per load, with channels and K left over. The
 M4 runs the depthwise cases too (its DSP path shares the kernel's setup and scratch)."""
@@ -45,15 +45,19 @@ DEPTHWISE = [
 ]
 
 
+@pytest.mark.parametrize("right_only", [False, True], ids=["any_shift", "right_shifts"])
 @pytest.mark.parametrize("cpu", ["cortex-m55", "cortex-m4"])
 @pytest.mark.parametrize("case", DEPTHWISE, ids=[c[0] for c in DEPTHWISE])
-def test_depthwise_paths_bit_exact(case, cpu):
+def test_depthwise_paths_bit_exact(case, cpu, right_only):
+    """right_only: every shift <= 0 (0 and -1 included), Helium's shorter requantization."""
     name, shape, k, s, p, d, clamp, int8_min = case
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     x = cc.input_value(rng, shape)
     n = cc.conv_node(rng, x, shape[3], k, s, p, d, depthwise=True)
     if clamp is not None:
         n.attrs = dataclasses.replace(n.attrs, act_min=clamp[0], act_max=clamp[1])
+    if right_only:
+        n.attrs = dataclasses.replace(n.attrs, shifts=tuple(min(v, 0) for v in n.attrs.shifts))
     if int8_min:   # one weight of -128: two products no longer fit int16
         n.inputs[1].data.reshape(-1)[5] = -128
     _exact(cc.graph([x], [n]), cpu, 1)
