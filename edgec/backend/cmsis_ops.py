@@ -48,6 +48,21 @@ def pack_pairs(w: np.ndarray) -> np.ndarray:
     return rows.reshape(n // 2, 2, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(n, k4)
 
 
+# Where the kernels take their DSP path (runtime_c/include/ecm_arm.h: ECM_DSP without ECM_MVE):
+# the matrix weights are compiled in their pre-widened form there.
+DSP_PATH = "defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1))"
+
+
+def pack_pairs_s16(w: np.ndarray) -> np.ndarray:
+    """pack_pairs for the DSP path, widened: each channel's group of four (w0, w1, w2, w3) as two
+    int32 words of int16 pairs, (w0, w2) and (w1, w3) (first element in the low half), the
+    order the kernel widens the rows in, so __smlad takes them as loaded. Twice pack_pairs'
+    bytes; int32 elements keep the words aligned for ldrd."""
+    g = pack_pairs(w).astype(np.int64).reshape(-1, 4) & 0xFFFF
+    words = np.stack([g[:, 0] | g[:, 2] << 16, g[:, 1] | g[:, 3] << 16], axis=1)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).reshape(-1)
+
+
 def dw_blocks(w: np.ndarray) -> np.ndarray:
     """Depthwise weights [1, KH, KW, C] -> [ceil(C / 8)][KH * KW][8] (channels zero-padded): a
     block of eight channels keeps its weights for successive taps 8 bytes apart."""
@@ -114,7 +129,8 @@ def _matrix_consts(ctx, node: Node, w, bias_index: int, a) -> tuple[str, ...]:
     rows = w.data.reshape(w.shape[0], -1)
     bias = folded_bias(rows, _bias_data(node, bias_index), a.input_offset)
     be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
-    return (ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8), be, *_rescale(ctx, node, a, rows, bias))
+    packed = ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8, alt=(DSP_PATH, pack_pairs_s16, DType.I32))
+    return (f"(const int8_t *){packed}", be, *_rescale(ctx, node, a, rows, bias))
 
 
 # -- conv_s8 ------------------------------------------------------------------------------------

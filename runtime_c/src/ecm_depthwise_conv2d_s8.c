@@ -238,26 +238,15 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
                 ECM_DW_TAP(tp + t, xc, wq, 0);
             }
         }
-        if (table) {   /* the entries hold the output offset */
-            ECM_RQ1(a0, q, 0);
-            ECM_RQ1(a1, q, 16);
-            ECM_RQ1(a2, q, 32);
-            ECM_RQ1(a3, q, 48);
-        } else {
-            a0 = ecm_mbqm(a0, m[0], sh[0]) + off;
-            a1 = ecm_mbqm(a1, m[1], sh[1]) + off;
-            a2 = ecm_mbqm(a2, m[2], sh[2]) + off;
-            a3 = ecm_mbqm(a3, m[3], sh[3]) + off;
-        }
-        y[0] = ecm_clamp_sat(a0, lo, hi, sat);
-        y[1] = ecm_clamp_sat(a1, lo, hi, sat);
-        y[2] = ecm_clamp_sat(a2, lo, hi, sat);
-        y[3] = ecm_clamp_sat(a3, lo, hi, sat);
+        ECM_OUT(y[0], a0, table, sat, q, 0, m[0], sh[0], off, lo, hi);
+        ECM_OUT(y[1], a1, table, sat, q, 16, m[1], sh[1], off, lo, hi);
+        ECM_OUT(y[2], a2, table, sat, q, 32, m[2], sh[2], off, lo, hi);
+        ECM_OUT(y[3], a3, table, sat, q, 48, m[3], sh[3], off, lo, hi);
     }
 }
 
 /* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. */
-static void blocks4_usual(const dw_layer *d, int8_t *y)
+static __attribute__((noinline)) void blocks4_usual(const dw_layer *d, int8_t *y)
 {
     blocks4(d, y, 1, 1, 1);
 }
