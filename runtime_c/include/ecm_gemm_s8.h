@@ -5,10 +5,13 @@
  * Packed weights (prepared by the compiler, edgec/backend/cmsis_ops.py): output channels in
  * pairs (a zero row completes an odd count), K zero-padded to k4 (a multiple of 4), and per pair
  * the groups of four interleaved: [pair][k4 / 4][2 channels][4], so one 8-byte load brings four
- * weights of both channels. Where the DSP path is compiled, the compiler emits the same layout
- * pre-widened instead (cmsis_ops.py: pack_pairs_s16, selected by the preprocessor condition that
- * matches ECM_DSP without ECM_MVE): each channel's group as two words of int16 pairs (w0, w2),
- * (w1, w3), 16 bytes per group of a pair, twice the flash, no __sxtb16 in the inner loop.
+ * weights of both channels. Where the DSP path is compiled, the compiler emits the layout of the
+ * convolutions' weights pre-widened instead (cmsis_ops.py: pack_pairs_s16, selected by the
+ * preprocessor condition that matches ECM_DSP without ECM_MVE; the kernel says so in w16): each
+ * channel's group as two words of int16 pairs (w0, w2), (w1, w3), 16 bytes per group of a pair,
+ * twice the flash, no __sxtb16 in the inner loop. Fully connected layers keep int8 weights: each
+ * is used once per inference, so widening them costs the same there and doubling their flash
+ * would buy little.
  *
  * Blocks of 2 rows x 2 channels (CMSIS-NN's shape: each loaded word serves two products), or
  * 1 x 2 for a last odd row. Paths:
@@ -188,8 +191,9 @@ typedef struct {
     int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
     int32_t off, lo, hi;          /* output offset and clamp */
     int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
-    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium only) */
+    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium, DSP) */
     int32_t n4;                   /* n rounded up to 4 */
+    int32_t w16;                  /* DSP path: w is the pre-widened form (ECM_W16 where emitted) */
 } ecm_gemm;
 
 #if !defined(ECM_MVE)
@@ -235,8 +239,8 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
 #endif
 
 #if defined(ECM_DSP) && !defined(ECM_MVE)
-/* Bytes of packed weights per element: the DSP path's are pre-widened to int16. */
-#define ECM_W_BYTES 2
+/* The convolutions' weights are emitted pre-widened for this path (see the top). */
+#define ECM_W16 1
 
 /* Two 32-bit words from *p (8-byte load, any 4-byte alignment), advancing *p by 8 bytes: one
  * post-indexed ldrd (gcc splits a C 8-byte load into two ldr and adds). */
@@ -271,8 +275,36 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
         ECM_LDRD(wa, wb, wp);                                                   \
         s01 = __smlad(xb, wb, __smlad(xa, wa, s01));                            \
     } while (0)
+
+/* ECM_GROUP2X2 and ECM_GROUP1X2 with int8 weights: each weight word widened by __sxtb16 and
+ * __sxtb16 ror 8 into (w0, w2), (w1, w3); wp advances by 8 bytes. */
+#define ECM_GROUP2X2_S8(q, wp)                                                  \
+    do {                                                                        \
+        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r8"); \
+        int32_t w0, w1, w0a, w0b, w1a, w1b;                                     \
+        __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}"                          \
+                         : "=r"(xa), "=r"(xb), "=r"(ya), "=r"(yb), "+r"(q) : : "memory"); \
+        ECM_LDRD(w0, w1, wp);                                                   \
+        w0a = __sxtb16(w0);                                                     \
+        w0b = ecm_sxtb16_ror8(w0);                                              \
+        w1a = __sxtb16(w1);                                                     \
+        w1b = ecm_sxtb16_ror8(w1);                                              \
+        s00 = __smlad(xb, w0b, __smlad(xa, w0a, s00));                          \
+        s01 = __smlad(xb, w1b, __smlad(xa, w1a, s01));                          \
+        s10 = __smlad(yb, w0b, __smlad(ya, w0a, s10));                          \
+        s11 = __smlad(yb, w1b, __smlad(ya, w1a, s11));                          \
+    } while (0)
+
+#define ECM_GROUP1X2_S8(q, wp)                                                  \
+    do {                                                                        \
+        int32_t xa, xb, w0, w1;                                                 \
+        ECM_LDRD(xa, xb, q);                                                    \
+        ECM_LDRD(w0, w1, wp);                                                   \
+        s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00)); \
+        s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01)); \
+    } while (0)
 #else
-#define ECM_W_BYTES 1
+#define ECM_W16 0
 #endif
 
 /* s[2r + j] = dot products of rows r (2 of them, or 1: s[2], s[3] untouched) with the pair's
@@ -324,14 +356,12 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
     (void)r1;
     if (rows == 2) {
 #if defined(ECM_DSP)
-        const int8_t *const wend = wp + 16 * (size_t)groups;
-        (void)i;
-        if (groups & 1) {   /* then whole pairs of groups: one loop test per two */
-            ECM_GROUP2X2(q, wp);
-        }
-        while (wp < wend) {
-            ECM_GROUP2X2(q, wp);
-            ECM_GROUP2X2(q, wp);
+        for (i = 0; i < groups; ++i) {
+            if (g->w16) {
+                ECM_GROUP2X2(q, wp);
+            } else {
+                ECM_GROUP2X2_S8(q, wp);
+            }
         }
 #else
         for (i = 0; i < groups; ++i, q += 8, wp += 8) {
@@ -344,7 +374,11 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
     } else {
 #if defined(ECM_DSP)
         for (i = 0; i < groups; ++i) {
-            ECM_GROUP1X2(q, wp);
+            if (g->w16) {
+                ECM_GROUP1X2(q, wp);
+            } else {
+                ECM_GROUP1X2_S8(q, wp);
+            }
         }
 #else
         for (i = 0; i < groups; ++i, q += 4, wp += 8) {
@@ -526,11 +560,38 @@ static inline void ecm_rows2_any(const ecm_gemm *g, int8_t *y0, int8_t *y1)
 }
 #endif
 
+#if defined(ECM_DSP)
+/* y0 = every channel pair of the one row widened in g->q: four weights of two channels per
+ * step, int16 weights when `w16` (a constant where inlined), else int8. */
+static inline __attribute__((always_inline)) void ecm_row1(const ecm_gemm *g, int8_t *y0, const int w16)
+{
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff, *const rq = g->rq;
+    const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
+    const size_t pair_bytes = (w16 ? 16 : 8) * (size_t)(g->k4 / 4);
+    const int8_t *wp = g->w;
+    int32_t c;
+    for (c = 0; c + 1 < n; c += 2) {
+        const int8_t *const wend = wp + pair_bytes;
+        const int16_t *q = g->q;
+        int32_t s00 = bias[c], s01 = bias[c + 1];
+        while (wp < wend) {
+            if (w16) {
+                ECM_GROUP1X2(q, wp);
+            } else {
+                ECM_GROUP1X2_S8(q, wp);
+            }
+        }
+        y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
+        y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
+    }
+}
+#endif
+
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
                                  int8_t *y1)
 {
-    const size_t pair_bytes = 2 * ECM_W_BYTES * (size_t)g->k4;
+    const size_t pair_bytes = (g->w16 ? 4 : 2) * (size_t)g->k4;
     int32_t c, s[4];
     ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
     /* locals: int8 stores may alias *g, which would reload these for every output */
@@ -539,26 +600,20 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
-    if (rows == 2) {   /* the common case, with its flags as constants where they are usual */
+    if (rows == 2 && g->w16) {   /* the common case, with its flags as constants where they are usual */
         if (rq != NULL && lo == -128 && hi == 127) {
             ecm_rows2_usual(g, y0, y1);
         } else {
             ecm_rows2_any(g, y0, y1);
         }
         c = n & ~1;
-    } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
-        const int8_t *wp = w;
-        const int32_t ng = g->k4 / 4;
-        for (; c + 1 < n; c += 2) {
-            const int8_t *const wend = wp + 16 * (size_t)ng;
-            const int16_t *q = g->q;
-            int32_t s00 = bias[c], s01 = bias[c + 1];
-            while (wp < wend) {
-                ECM_GROUP1X2(q, wp);
-            }
-            y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
-            y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
+    } else if (rows == 1) {   /* one row (a fully connected layer's usual case) */
+        if (g->w16) {
+            ecm_row1(g, y0, 1);
+        } else {
+            ecm_row1(g, y0, 0);
         }
+        c = n & ~1;
     }
 #endif
     for (; c < n; c += 2) {

@@ -7,7 +7,9 @@
  * those taps, moved by a byte offset (delta). Then channels go through all taps a block at a
  * time. The weights are reordered by the compiler into blocks of eight channels,
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
- * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
+ * apart. DSP: four channels per input word, widened with two __sxtb16 into (c0, c2), (c1, c3);
+ * the compiler emits the weights already widened for this path (cmsis_ops.py: dw_blocks_s16,
+ * [ceil(C / 4)][taps][2] words of int16 pairs in the same order), so a tap is one ldrd, and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
  * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
  * int32 accumulators, requantized four lanes at a time, then narrowed back into channel order
@@ -18,8 +20,7 @@
 
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    const int32_t c8 = (p->in_c + 7) / 8 * 8;
-    return 2 * p->k_h * p->k_w * c8 + 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + c8;
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8;
 }
 
 /* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
@@ -66,7 +67,6 @@ typedef struct {
     const int8_t *w;
     const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
-    const int32_t *wq;   /* DSP: the weights widened (widen_weights) */
     int usual;           /* DSP: blocks4_usual applies */
 } dw_layer;
 
@@ -160,31 +160,25 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
 /* Channel c of one pixel, one tap at a time (the tail of a block, and every channel without DSP). */
 static int32_t channel(const dw_layer *d, int32_t c)
 {
+#if defined(ECM_DSP)   /* the widened form: channel c is int16 number (c % 2) * 2 + (c % 4) / 2 of a tap's 8 bytes */
+    const int8_t *wb = d->w + (size_t)(c / 4) * (size_t)d->nt * 8 + (size_t)(c % 2 * 4 + c % 4 / 2 * 2);
+#else
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
+#endif
     int32_t s = d->bias_eff[c], t;
-    for (t = 0; t < d->nt; ++t) {
-        s += d->taps[t][c + d->delta] * wb[8 * t];
+    for (t = 0; t < d->nt; ++t, wb += 8) {
+#if defined(ECM_DSP)
+        int16_t wv;
+        memcpy(&wv, wb, sizeof wv);
+#else
+        const int8_t wv = *wb;
+#endif
+        s += d->taps[t][c + d->delta] * wv;
     }
     return s;
 }
 
 #if defined(ECM_DSP)
-/* wq[2 (b nt + t) + j] = tap t of channels [4 b, 4 b + 4) widened once per layer, j = 0: (c0,
- * c2), j = 1: (c1, c3), so that a tap of a block costs one ldrd instead of a load and two
- * __sxtb16 at every pixel. */
-static void widen_weights(const int8_t *w, int32_t nt, int32_t ch, int32_t *wq)
-{
-    int32_t c, t;
-    for (c = 0; c + 4 <= ch; c += 4) {
-        const int8_t *wb = w + (size_t)(c / 8) * (size_t)nt * 8 + (size_t)(c % 8);
-        for (t = 0; t < nt; ++t) {
-            const int32_t v = ecm_word(wb + 8 * t);
-            *wq++ = __sxtb16(v);
-            *wq++ = ecm_sxtb16_ror8(v);
-        }
-    }
-}
-
 /* a0..a3 += tap t of a four-channel block: the word at tps[t] + xcs widened by __sxtb16 into
  * (c0, c2), (c1, c3) and multiplied by the tap's widened weights (wps + 8 t bytes) halfword by
  * halfword. One asm per tap, so that gcc cannot hoist the loads of later taps above this one's
@@ -216,7 +210,7 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
                                                           const int table, const int sat)
 {
     const int8_t *const *const tp = d->taps;
-    const int32_t *wq = d->wq, *b = d->bias_eff, *q = d->rq, *m = d->multiplier, *sh = d->shift;
+    const int32_t *wq = (const int32_t *)(const void *)d->w, *b = d->bias_eff, *q = d->rq, *m = d->multiplier, *sh = d->shift;
     const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
     const int8_t *const yend = y + (d->ch & ~3);
     int32_t xc = d->delta, t;
@@ -245,7 +239,8 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
     }
 }
 
-/* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. */
+/* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. Not
+ * inlined into the pixel loop, whose live values would crowd the block loop's registers. */
 static __attribute__((noinline)) void blocks4_usual(const dw_layer *d, int8_t *y)
 {
     blocks4(d, y, 1, 1, 1);
@@ -288,10 +283,9 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
     const int32_t nt = p->k_h * p->k_w;
-    int32_t *const wq = (int32_t *)scratch;   /* 2 nt c8 bytes (a multiple of 16): used by DSP only */
-    const int8_t **taps = (const int8_t **)((int8_t *)scratch + 2 * nt * ((p->in_c + 7) / 8 * 8));
-    int32_t *toff = (int32_t *)((int8_t *)taps + 8 * nt);
-    int8_t *zrow = (int8_t *)toff + 4 * nt;
+    const int8_t **taps = (const int8_t **)scratch;
+    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * nt);
+    int8_t *zrow = (int8_t *)scratch + 12 * nt;
     dw_layer d;
     const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
@@ -307,9 +301,7 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
-    d.wq = wq;
 #if defined(ECM_DSP) && !defined(ECM_MVE)
-    widen_weights(w, d.nt, d.ch, wq);
     d.usual = d.nt == 9 && rq != NULL && d.lo == -128 && d.hi == 127;
 #else
     d.usual = 0;

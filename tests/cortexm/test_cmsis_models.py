@@ -145,6 +145,21 @@ def test_depthwise_chain_under_qemu(cpu, table, monkeypatch):
 
 
 @qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+def test_fully_connected_rows_under_qemu(cpu):
+    """A fully connected layer over three rows (a row pair and a last row) with an odd channel
+    count: int8 weights on every path, also where the convolutions' are widened (DSP)."""
+    from edgec.backend.c import emit_c
+    rng = np.random.default_rng(14)
+    x = cc.input_value(rng, (3, 22))
+    g = cc.graph([x], [cc.fc_node(rng, x, 7)])
+    feeds = cc.feeds(rng, g)
+    src = emit_c(g, "t", target="cmsis")
+    assert "ecm_fully_connected_s8(" in src.files["t.c"] and "#if" not in src.files["t_weights.c"]
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
+@qemu
 @pytest.mark.parametrize("key,cpu", [("kws", "cortex-m4"), ("kws", "cortex-m55"), ("kws", "cortex-m0plus"),
                                      ("cnn", "cortex-m4"), ("cnn", "cortex-m55"), ("ad01", "cortex-m55")])
 def test_model_under_qemu(key, cpu):
