@@ -48,6 +48,21 @@ def pack_pairs(w: np.ndarray) -> np.ndarray:
     return rows.reshape(n // 2, 2, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(n, k4)
 
 
+# Where the kernels take their DSP path (runtime_c/include/ecm_arm.h: ECM_DSP without ECM_MVE):
+# the matrix weights are compiled in their pre-widened form there.
+DSP_PATH = "defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1))"
+
+
+def pack_pairs_s16(w: np.ndarray) -> np.ndarray:
+    """pack_pairs for the DSP path, widened: each channel's group of four (w0, w1, w2, w3) as two
+    int32 words of int16 pairs, (w0, w2) and (w1, w3) (first element in the low half), the
+    order the kernel widens the rows in, so __smlad takes them as loaded. Twice pack_pairs'
+    bytes; int32 elements keep the words aligned for ldrd."""
+    g = pack_pairs(w).astype(np.int64).reshape(-1, 4) & 0xFFFF
+    words = np.stack([g[:, 0] | g[:, 2] << 16, g[:, 1] | g[:, 3] << 16], axis=1)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).reshape(-1)
+
+
 def dw_blocks(w: np.ndarray) -> np.ndarray:
     """Depthwise weights [1, KH, KW, C] -> [ceil(C / 8)][KH * KW][8] (channels zero-padded): a
     block of eight channels keeps its weights for successive taps 8 bytes apart."""
@@ -55,6 +70,17 @@ def dw_blocks(w: np.ndarray) -> np.ndarray:
     c8 = round_up(taps.shape[1], 8)
     taps = np.pad(taps, ((0, 0), (0, c8 - taps.shape[1])))
     return taps.reshape(taps.shape[0], c8 // 8, 8).transpose(1, 0, 2)
+
+
+def dw_blocks_s16(w: np.ndarray) -> np.ndarray:
+    """Depthwise weights [1, KH, KW, C] for the DSP path: blocks of four channels (zero-padded),
+    per block and tap two int32 words of int16 pairs, (c0, c2) and (c1, c3) (first in the low
+    half), the order __sxtb16 widens an input word in: [ceil(C / 4)][KH * KW][2]."""
+    taps = np.asarray(w).reshape(-1, w.shape[-1]).astype(np.int64)
+    c4 = round_up(taps.shape[1], 4)
+    t = np.pad(taps, ((0, 0), (0, c4 - taps.shape[1]))).reshape(taps.shape[0], c4 // 4, 4).transpose(1, 0, 2) & 0xFFFF
+    words = np.stack([t[..., 0] | t[..., 2] << 16, t[..., 1] | t[..., 3] << 16], axis=2)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).reshape(-1)
 
 
 def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts,
@@ -108,13 +134,17 @@ def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
     return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, out_c, im2col=True)
 
 
-def _matrix_consts(ctx, node: Node, w, bias_index: int, a) -> tuple[str, ...]:
+def _matrix_consts(ctx, node: Node, w, bias_index: int, a, widen: bool = True) -> tuple[str, ...]:
     """(packed weights, folded bias, multiplier, shift, rq) of a matrix kernel: weight rows
-    [N, K] of constant `w`, requantization of attrs `a`."""
+    [N, K] of constant `w`, requantization of attrs `a`. `widen`: the weights also in their
+    pre-widened form for the DSP path (the convolutions; ecm_gemm_s8.h says why not the fully
+    connected layers)."""
     rows = w.data.reshape(w.shape[0], -1)
     bias = folded_bias(rows, _bias_data(node, bias_index), a.input_offset)
     be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
-    return (ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8), be, *_rescale(ctx, node, a, rows, bias))
+    packed = ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8,
+                          alt=(DSP_PATH, pack_pairs_s16, DType.I32) if widen else None)
+    return (f"(const int8_t *){packed}", be, *_rescale(ctx, node, a, rows, bias))
 
 
 # -- conv_s8 ------------------------------------------------------------------------------------
@@ -153,8 +183,8 @@ def _emit_dw(ctx, node: Node) -> None:
     per_channel = w.data.reshape(-1, w.shape[3]).T          # [C, taps]
     bias = folded_bias(per_channel, _bias_data(node, 2), a.input_offset)
     be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
-    wk = ctx.prepared(w, dw_blocks, f"{w.name}_blocks", DType.I8)
-    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a, per_channel, bias), ctx.ptr(y),
+    wk = ctx.prepared(w, dw_blocks, f"{w.name}_blocks", DType.I8, alt=(DSP_PATH, dw_blocks_s16, DType.I32))
+    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), f"(const int8_t *){wk}", be, *_rescale(ctx, node, a, per_channel, bias), ctx.ptr(y),
              ctx.scratch())
 
 
@@ -164,8 +194,10 @@ def select_dw(node: Node) -> Kernel | None:
     if y.shape[3] != x.shape[3] or not _const_ok(node, 1, 2):
         return None
     taps = a.kernel[0] * a.kernel[1]
-    c8 = round_up(x.shape[3], 8)   # Helium regroups its weights into the DSP's 2 taps c8 bytes
-    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 2 * taps * c8 + 12 * taps + c8)
+    # tap pointers and offsets, a row of zero points, then Helium's weights regrouped sixteen
+    # channels per tap (ecm_depthwise_conv2d_s8.c: regroup16; unused by the other paths)
+    c = x.shape[3]
+    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(c, 8) + taps * (c // 16 * 16))
 
 
 # -- fully_connected_s8 -------------------------------------------------------------------------
@@ -177,7 +209,8 @@ def _emit_fc(ctx, node: Node) -> None:
     p = ctx.struct("ec_fc_s8_params", {"m": x.type.size // k, "k": k, "n": n, "input_offset": a.input_offset,
                                        "output_offset": a.output_offset, "act_min": a.act_min,
                                        "act_max": a.act_max}, "fc_s8")
-    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a, widen=False), ctx.ptr(y),
+             ctx.scratch())
 
 
 def select_fc(node: Node) -> Kernel | None:

@@ -62,9 +62,9 @@ int32_t ecm_fully_connected_s8_scratch_size(const ec_fc_s8_params *p);
 void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w,
                              const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift,
                              const int32_t *rq, int8_t *y, void *scratch);
-/* With c8 = in_c rounded up to 8 and nt = k_h * k_w: 2 nt c8 (the weights widened to int16, DSP
- * path) + 12 nt (tap pointers, 8 bytes each whatever the pointer size, and int32 tap offsets)
- * + c8. */
+/* 12 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size, and int32 tap offsets)
+ * + in_c rounded up to 8 (a row of zero points) + k_h * k_w * (in_c rounded down to 16) (the
+ * weights regrouped sixteen channels per tap, for Helium). */
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* y[0..n) = ec_add_s8 of contiguous rows a and b (no broadcasting; p's shape and strides are

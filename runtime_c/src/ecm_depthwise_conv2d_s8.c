@@ -7,7 +7,9 @@
  * those taps, moved by a byte offset (delta). Then channels go through all taps a block at a
  * time. The weights are reordered by the compiler into blocks of eight channels,
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
- * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
+ * apart. DSP: four channels per input word, widened with two __sxtb16 into (c0, c2), (c1, c3);
+ * the compiler emits the weights already widened for this path (cmsis_ops.py: dw_blocks_s16,
+ * [ceil(C / 4)][taps][2] words of int16 pairs in the same order), so a tap is one ldrd, and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
  * Helium: sixteen channels per step where the layer allows (no weight is -128: the weights are
  * regrouped per layer into scratch, sixteen channels per tap), int8 products by vmullb / vmullt,
@@ -21,8 +23,7 @@
 
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    const int32_t c8 = (p->in_c + 7) / 8 * 8;
-    return 2 * p->k_h * p->k_w * c8 + 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + c8;
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8 + p->k_h * p->k_w * (p->in_c / 16 * 16);
 }
 
 /* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
@@ -69,10 +70,9 @@ typedef struct {
     const int8_t *w;
     const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
-    const int32_t *wq;   /* DSP: the weights widened (widen_weights) */
     int usual;           /* DSP: blocks4_usual applies */
 #if defined(ECM_MVE)
-    const int8_t *w16;   /* Helium: the weights regrouped for blocks16 (where the DSP's wq would be) */
+    const int8_t *w16;   /* Helium: the weights regrouped for blocks16 (scratch after zrow) */
     int32_t pairs;       /* Helium: blocks16 applies (regroup16) */
     int32_t right;       /* Helium: every shift is a right shift (<= 0) */
 #endif
@@ -381,31 +381,25 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
 /* Channel c of one pixel, one tap at a time (the tail of a block, and every channel without DSP). */
 static int32_t channel(const dw_layer *d, int32_t c)
 {
+#if defined(ECM_DSP)   /* the widened form: channel c is int16 number (c % 2) * 2 + (c % 4) / 2 of a tap's 8 bytes */
+    const int8_t *wb = d->w + (size_t)(c / 4) * (size_t)d->nt * 8 + (size_t)(c % 2 * 4 + c % 4 / 2 * 2);
+#else
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
+#endif
     int32_t s = d->bias_eff[c], t;
-    for (t = 0; t < d->nt; ++t) {
-        s += d->taps[t][c + d->delta] * wb[8 * t];
+    for (t = 0; t < d->nt; ++t, wb += 8) {
+#if defined(ECM_DSP)
+        int16_t wv;
+        memcpy(&wv, wb, sizeof wv);
+#else
+        const int8_t wv = *wb;
+#endif
+        s += d->taps[t][c + d->delta] * wv;
     }
     return s;
 }
 
 #if defined(ECM_DSP)
-/* wq[2 (b nt + t) + j] = tap t of channels [4 b, 4 b + 4) widened once per layer, j = 0: (c0,
- * c2), j = 1: (c1, c3), so that a tap of a block costs one ldrd instead of a load and two
- * __sxtb16 at every pixel. */
-static void widen_weights(const int8_t *w, int32_t nt, int32_t ch, int32_t *wq)
-{
-    int32_t c, t;
-    for (c = 0; c + 4 <= ch; c += 4) {
-        const int8_t *wb = w + (size_t)(c / 8) * (size_t)nt * 8 + (size_t)(c % 8);
-        for (t = 0; t < nt; ++t) {
-            const int32_t v = ecm_word(wb + 8 * t);
-            *wq++ = __sxtb16(v);
-            *wq++ = ecm_sxtb16_ror8(v);
-        }
-    }
-}
-
 /* a0..a3 += tap t of a four-channel block: the word at tps[t] + xcs widened by __sxtb16 into
  * (c0, c2), (c1, c3) and multiplied by the tap's widened weights (wps + 8 t bytes) halfword by
  * halfword. One asm per tap, so that gcc cannot hoist the loads of later taps above this one's
@@ -437,7 +431,7 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
                                                           const int table, const int sat)
 {
     const int8_t *const *const tp = d->taps;
-    const int32_t *wq = d->wq, *b = d->bias_eff, *q = d->rq, *m = d->multiplier, *sh = d->shift;
+    const int32_t *wq = (const int32_t *)(const void *)d->w, *b = d->bias_eff, *q = d->rq, *m = d->multiplier, *sh = d->shift;
     const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
     const int8_t *const yend = y + (d->ch & ~3);
     int32_t xc = d->delta, t;
@@ -459,26 +453,16 @@ static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int
                 ECM_DW_TAP(tp + t, xc, wq, 0);
             }
         }
-        if (table) {   /* the entries hold the output offset */
-            ECM_RQ1(a0, q, 0);
-            ECM_RQ1(a1, q, 16);
-            ECM_RQ1(a2, q, 32);
-            ECM_RQ1(a3, q, 48);
-        } else {
-            a0 = ecm_mbqm(a0, m[0], sh[0]) + off;
-            a1 = ecm_mbqm(a1, m[1], sh[1]) + off;
-            a2 = ecm_mbqm(a2, m[2], sh[2]) + off;
-            a3 = ecm_mbqm(a3, m[3], sh[3]) + off;
-        }
-        y[0] = ecm_clamp_sat(a0, lo, hi, sat);
-        y[1] = ecm_clamp_sat(a1, lo, hi, sat);
-        y[2] = ecm_clamp_sat(a2, lo, hi, sat);
-        y[3] = ecm_clamp_sat(a3, lo, hi, sat);
+        ECM_OUT(y[0], a0, table, sat, q, 0, m[0], sh[0], off, lo, hi);
+        ECM_OUT(y[1], a1, table, sat, q, 16, m[1], sh[1], off, lo, hi);
+        ECM_OUT(y[2], a2, table, sat, q, 32, m[2], sh[2], off, lo, hi);
+        ECM_OUT(y[3], a3, table, sat, q, 48, m[3], sh[3], off, lo, hi);
     }
 }
 
-/* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. */
-static void blocks4_usual(const dw_layer *d, int8_t *y)
+/* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. Not
+ * inlined into the pixel loop, whose live values would crowd the block loop's registers. */
+static __attribute__((noinline)) void blocks4_usual(const dw_layer *d, int8_t *y)
 {
     blocks4(d, y, 1, 1, 1);
 }
@@ -520,10 +504,9 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
     const int32_t nt = p->k_h * p->k_w;
-    int32_t *const wq = (int32_t *)scratch;   /* 2 nt c8 bytes (a multiple of 16): used by DSP only */
-    const int8_t **taps = (const int8_t **)((int8_t *)scratch + 2 * nt * ((p->in_c + 7) / 8 * 8));
-    int32_t *toff = (int32_t *)((int8_t *)taps + 8 * nt);
-    int8_t *zrow = (int8_t *)toff + 4 * nt;
+    const int8_t **taps = (const int8_t **)scratch;
+    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * nt);
+    int8_t *zrow = (int8_t *)scratch + 12 * nt;
     dw_layer d;
     const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
@@ -539,16 +522,14 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
-    d.wq = wq;
 #if defined(ECM_DSP) && !defined(ECM_MVE)
-    widen_weights(w, d.nt, d.ch, wq);
     d.usual = d.nt == 9 && rq != NULL && d.lo == -128 && d.hi == 127;
 #else
     d.usual = 0;
 #endif
 #if defined(ECM_MVE)
-    d.w16 = (const int8_t *)wq;
-    d.pairs = regroup16(w, d.nt, d.ch / 16, (int8_t *)wq);
+    d.w16 = zrow + (p->in_c + 7) / 8 * 8;
+    d.pairs = regroup16(w, d.nt, d.ch / 16, zrow + (p->in_c + 7) / 8 * 8);
     d.right = right_shifts_only(shift, d.ch);
 #endif
     memset(zrow, -p->input_offset, (size_t)p->in_c);
