@@ -195,9 +195,9 @@ def select_dw(node: Node) -> Kernel | None:
         return None
     taps = a.kernel[0] * a.kernel[1]
     # tap pointers and offsets, a row of zero points, then Helium's weights regrouped sixteen
-    # channels per tap (ecm_depthwise_conv2d_s8.c: regroup16; unused by the other paths)
+    # channels per tap (ecm_depthwise_conv2d_s8.c: regroup16, twin8; unused by the other paths)
     c = x.shape[3]
-    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(c, 8) + taps * (c // 16 * 16))
+    return Kernel(_emit_dw, ("ecm_depthwise_conv2d_s8",), 12 * taps + round_up(c, 8) + taps * round_up(c, 16))
 
 
 # -- fully_connected_s8 -------------------------------------------------------------------------

@@ -63,7 +63,7 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
                              const int32_t *bias_eff, const int32_t *multiplier, const int32_t *shift,
                              const int32_t *rq, int8_t *y, void *scratch);
 /* 12 * k_h * k_w (tap pointers, 8 bytes each whatever the pointer size, and int32 tap offsets)
- * + in_c rounded up to 8 (a row of zero points) + k_h * k_w * (in_c rounded down to 16) (the
+ * + in_c rounded up to 8 (a row of zero points) + k_h * k_w * (in_c rounded up to 16) (the
  * weights regrouped sixteen channels per tap, for Helium). */
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 

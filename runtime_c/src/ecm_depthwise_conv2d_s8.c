@@ -23,7 +23,7 @@
 
 int32_t ecm_depthwise_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p)
 {
-    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8 + p->k_h * p->k_w * (p->in_c / 16 * 16);
+    return 8 * p->k_h * p->k_w + 4 * p->k_h * p->k_w + (p->in_c + 7) / 8 * 8 + p->k_h * p->k_w * ((p->in_c + 15) / 16 * 16);
 }
 
 /* toff[t] = offset of tap t from tap 0 inside the input image (the same for every pixel). */
@@ -312,7 +312,7 @@ static inline __attribute__((always_inline)) void blocks16_clamp(const dw_layer 
 
 /* Every whole block of eight channels of one pixel into y: sixteen at a time where the layer
  * allows (d->pairs), then eight. */
-static void blocks(const dw_layer *d, int8_t *y)
+static inline __attribute__((always_inline)) void blocks(const dw_layer *d, int8_t *y)
 {
     const int sat = d->lo == -128 && d->hi == 127;
     const int32_t n16 = d->pairs ? d->ch / 16 : 0, c0 = 16 * n16, nb = (d->ch - c0) / 8;
@@ -322,6 +322,16 @@ static void blocks(const dw_layer *d, int8_t *y)
     } else {
         blocks16_clamp(d, n16, y, 0);
         blocks8_clamp(d, c0, nb, y, 0);
+    }
+}
+
+/* Two neighbouring pixels of an eight-channel layer into y, as one block of sixteen (twin8). */
+static void twin_pixels(const dw_layer *d2, int8_t *y)
+{
+    if (d2->lo == -128 && d2->hi == 127) {
+        blocks16_clamp(d2, 1, y, 1);
+    } else {
+        blocks16_clamp(d2, 1, y, 0);
     }
 }
 
@@ -354,6 +364,39 @@ static int32_t regroup16(const int8_t *w, int32_t nt, int32_t n16, int8_t *w16)
             vstrbq_s8(w16, v);
         }
     }
+    return vminvq_s8(0, lo) > -128;
+}
+
+/* For a layer of eight channels with stride 1 (two neighbouring pixels' channels are sixteen
+ * bytes in a row): d2 = d seen as sixteen channels, two pixels side by side, so that blocks16
+ * computes two pixels at once: the weights repeated for both pixels (w16 in scratch), the
+ * biases and requantization parameters likewise (b2, m2, s2: sixteen each). Returns 1 when that
+ * applies (no weight is -128, see blocks16). */
+static int32_t twin8(const dw_layer *d, const ec_conv2d_s8_params *p, int8_t *w16, int32_t *b2, int32_t *m2,
+                     int32_t *s2, dw_layer *d2)
+{
+    const uint8x16_t lanes = vandq_u8(vidupq_n_u8(0, 1), vdupq_n_u8(7));
+    int8x16_t lo = vdupq_n_s8(0);
+    int32_t t;
+    if (d->ch != 8 || p->stride_w != 1) {
+        return 0;
+    }
+    for (t = 0; t < d->nt; ++t) {
+        const int8x16_t v = vldrbq_gather_offset_s8(d->w + 8 * t, lanes);
+        lo = vminq_s8(lo, v);
+        vstrbq_s8(w16 + 16 * t, v);
+    }
+    for (t = 0; t < 16; t += 4) {
+        vstrwq_s32(b2 + t, vldrwq_s32(d->bias_eff + (t & 7)));
+        vstrwq_s32(m2 + t, vldrwq_s32(d->multiplier + (t & 7)));
+        vstrwq_s32(s2 + t, vldrwq_s32(d->shift + (t & 7)));
+    }
+    *d2 = *d;
+    d2->ch = 16;
+    d2->w16 = w16;
+    d2->bias_eff = b2;
+    d2->multiplier = m2;
+    d2->shift = s2;
     return vminvq_s8(0, lo) > -128;
 }
 
@@ -510,6 +553,10 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     dw_layer d;
     const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
+#if defined(ECM_MVE)
+    dw_layer d2;                        /* twin8's view of an eight-channel layer */
+    int32_t b2[16], m2[16], s2[16], twin;
+#endif
     d.taps = taps;
     d.delta = 0;
     d.nt = nt;
@@ -534,6 +581,10 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
 #endif
     memset(zrow, -p->input_offset, (size_t)p->in_c);
     tap_offsets(p, toff);
+#if defined(ECM_MVE)
+    d2 = d;
+    twin = twin8(&d, p, (int8_t *)d.w16, b2, m2, s2, &d2);
+#endif
     for (b = 0; b < p->n; ++b) {
         for (oh = 0; oh < p->out_h; ++oh) {
             int run = 0;
@@ -548,6 +599,16 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
                     d.delta = 0;
                     run = inside;
                 }
+#if defined(ECM_MVE)
+                if (twin && inside && ow + 1 < p->out_w && iw0 + 1 + (p->k_w - 1) * p->dil_w < p->in_w) {
+                    d2.delta = d.delta;   /* this pixel and the next one inside the image, as sixteen channels */
+                    twin_pixels(&d2, y);
+                    d.delta += step;
+                    ++ow;
+                    y += 16;
+                    continue;
+                }
+#endif
                 pixel(&d, y);
                 y += p->in_c;
             }

@@ -1,11 +1,14 @@
 """cmsis target, Helium paths (Cortex-M55 under QEMU) of the kernels' fast cases: bit-exact with
-the integer simulator on layers chosen to take each path and its edges. Depthwise: sixteen
-channels at a time with two taps summed in int16 (whole blocks of 16, then 8, then a predicated
-tail; odd and even tap counts; a weight of -128 or more than 31 taps fall back to eight at a
-time), the saturating and the clamped output, layers with left shifts and with right shifts only. Convolution: the im2col shortcut for a kernel
-inside the image (one step or more per kernel row) beside the per-tap copy at the edges.
-Fully connected: one row against four channels per load, with channels and K left over. The
-M4 runs the depthwise cases too (its DSP path shares the kernel's setup and scratch)."""
+the integer simulator on layers chosen to take each path and its edges.
+- Depthwise: sixteen channels at a time with two taps summed in int16 (whole blocks of 16, then
+  8, then a predicated tail), eight channels with stride 1 as two pixels at a time, odd and even
+  tap counts, a weight of -128 or more than 31 taps (back to eight at a time), the saturating
+  and the clamped output, layers with left shifts and with right shifts only.
+- Convolution: the im2col shortcut for a kernel inside the image (one step or more per kernel
+  row) beside the runs at the edges.
+- Fully connected: one row against four channels per load, with channels and K left over.
+- Pools: the vector channel loops.
+The M4 runs the depthwise cases too (its DSP path shares the kernel's setup and scratch)."""
 import dataclasses
 import zlib
 
@@ -35,7 +38,10 @@ DEPTHWISE = [
     ("16ch_3x3_int8_clamp", (1, 6, 5, 16), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (-128, 127), False),
     ("40ch_16_16_8_relu", (1, 5, 6, 40), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (-20, 127), False),
     ("20ch_tail4_stride2", (1, 9, 8, 20), (3, 3), (2, 2), (0, 1, 1, 0), (1, 1), None, False),
-    ("8ch_only_eight", (1, 7, 7, 8), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (-128, 127), False),
+    ("8ch_two_pixels_per_block", (1, 7, 7, 8), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (-128, 127), False),
+    ("8ch_odd_width_5x3_dilated", (1, 9, 11, 8), (5, 3), (1, 1), (2, 1, 2, 2), (1, 2), (-60, 127), False),
+    ("8ch_stride2_one_pixel", (1, 9, 8, 8), (3, 3), (2, 2), (0, 1, 1, 0), (1, 1), None, False),
+    ("8ch_weight_int8_min", (1, 6, 6, 8), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), (-128, 127), True),
     ("32ch_5x5_odd_taps", (1, 7, 6, 32), (5, 5), (1, 1), (2, 2, 2, 2), (1, 1), (-100, 90), False),
     ("48ch_1x4_even_taps", (1, 4, 9, 48), (1, 4), (1, 2), (0, 1, 0, 2), (1, 1), None, False),
     ("16ch_7x7_too_many_taps", (1, 8, 8, 16), (7, 7), (1, 1), (3, 3, 3, 3), (1, 1), (-128, 127), False),
