@@ -195,16 +195,10 @@ static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *
     a->a3 = vaddq_s32(a->a3, vmovltq_s16(po));
 }
 
-/* Requantization of the sums in %q[a] (channels k, k + 4, k + 8, k + 12 of m and sh: byte
- * offsets 4 x %q[kv], which then moves on to lanes k + 1): ecm_scale_vec in assembly, the left
- * shift max(sh, 0) and the right one min(sh, 0) split without a zero vector. */
-#define ECM_DW_SCALE(a)                                  \
-    "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
-    "vldrw.u32 %q[sv], [%[sh], %q[kv], uxtw #2]\n\t"     \
-    "vshr.s32 %q[tv], %q[sv], #31\n\t"                   \
-    "vand %q[tv], %q[sv], %q[tv]\n\t"                    \
-    "vsub.i32 %q[sv], %q[sv], %q[tv]\n\t"                \
-    "vshl.s32 %q[" #a "], %q[" #a "], %q[sv]\n\t"        \
+/* Requantization of the sums in %q[a] with the multipliers in %q[mv] and the right shifts
+ * (min(sh, 0)) in %q[tv], then %q[kv] moves on to the next lanes: ecm_scale_vec's high multiply,
+ * tie fix, rounding shift and offset. */
+#define ECM_DW_SCALE_TAIL(a)                             \
     "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
     "vand %q[mv], %q[" #a "], %q[tv]\n\t"                \
     "vshr.s32 %q[mv], %q[mv], #31\n\t"                   \
@@ -213,18 +207,23 @@ static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *
     "vadd.i32 %q[" #a "], %q[" #a "], %[off]\n\t"        \
     "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
 
+/* ECM_DW_SCALE_TAIL for channels k, k + 4, k + 8, k + 12 of m and sh (byte offsets 4 x %q[kv]):
+ * the left shift max(sh, 0) and the right one min(sh, 0) split without a zero vector. */
+#define ECM_DW_SCALE(a)                                  \
+    "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
+    "vldrw.u32 %q[sv], [%[sh], %q[kv], uxtw #2]\n\t"     \
+    "vshr.s32 %q[tv], %q[sv], #31\n\t"                   \
+    "vand %q[tv], %q[sv], %q[tv]\n\t"                    \
+    "vsub.i32 %q[sv], %q[sv], %q[tv]\n\t"                \
+    "vshl.s32 %q[" #a "], %q[" #a "], %q[sv]\n\t"        \
+    ECM_DW_SCALE_TAIL(a)
+
 /* ECM_DW_SCALE for a layer whose shifts are all right shifts (sh <= 0, the usual case): the
  * shift is the right one as it is, no left shift. */
 #define ECM_DW_SCALE_RIGHT(a)                            \
     "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
     "vldrw.u32 %q[tv], [%[sh], %q[kv], uxtw #2]\n\t"     \
-    "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
-    "vand %q[mv], %q[" #a "], %q[tv]\n\t"                \
-    "vshr.s32 %q[mv], %q[mv], #31\n\t"                   \
-    "vqadd.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"       \
-    "vrshl.s32 %q[" #a "], %q[" #a "], %q[tv]\n\t"       \
-    "vadd.i32 %q[" #a "], %q[" #a "], %[off]\n\t"        \
-    "vadd.i32 %q[kv], %q[kv], %[one]\n\t"
+    ECM_DW_SCALE_TAIL(a)
 
 /* Channels [c, c + 16) of one pixel into y from their sums: each vector requantized
  * (ECM_DW_SCALE), narrowed back into channel order with saturation (channels 0 and 2 mod 4
