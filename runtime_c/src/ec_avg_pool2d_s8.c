@@ -5,38 +5,59 @@
 
 #define EC_AVG_S8_BLOCK 64
 
+/* The input taps of the window at (hs, ws): calls add(acc, xp, nb) for each, xp its channel c0. */
+#define EC_AVG_FOR_TAPS(add)                                                                               \
+    for (i = 0; i < p->kernel[0]; ++i) {                                                                   \
+        const int32_t ih = hs + i * p->dilation[0];                                                        \
+        if (ih < 0 || ih >= p->in_h) {                                                                     \
+            continue;                                                                                      \
+        }                                                                                                  \
+        for (j = 0; j < p->kernel[1]; ++j) {                                                               \
+            const int32_t iw = ws + j * p->dilation[1];                                                    \
+            if (iw < 0 || iw >= p->in_w) {                                                                 \
+                continue;                                                                                  \
+            }                                                                                              \
+            add(xb + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->c + (size_t)c0);             \
+        }                                                                                                  \
+    }
+
+#if defined(EC_POOL_MVE)
+/* Helium, at most 256 taps (a sum of int8 then fits int16): eight int16 lanes per step. */
+#define EC_AVG_ADD16(xp)                                                                                   \
+    for (k = 0; k < nb; k += 8) {                                                                          \
+        const mve_pred16_t pr = vctp16q((uint32_t)(nb - k));                                               \
+        vstrhq_p_s16(a16 + k, vaddq_s16(vldrhq_z_s16(a16 + k, pr), vldrbq_z_s16((xp) + k, pr)), pr);       \
+    }
+#endif
+
+#define EC_AVG_ADD32(xp)                                                                                   \
+    for (k = 0; k < nb; ++k) {                                                                             \
+        acc[k] += (xp)[k];                                                                                 \
+    }
+
 /* acc[0..nb) = sum over the window's input taps of channels c0..c0+nb. */
 static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs, int32_t ws, int32_t c0,
                      int32_t nb, int32_t *acc)
 {
     int32_t i, j, k;
+#if defined(EC_POOL_MVE)
+    if (p->kernel[0] * p->kernel[1] <= 256) {
+        int16_t a16[EC_AVG_S8_BLOCK];
+        for (k = 0; k < nb; k += 8) {
+            vstrhq_p_s16(a16 + k, vdupq_n_s16(0), vctp16q((uint32_t)(nb - k)));
+        }
+        EC_AVG_FOR_TAPS(EC_AVG_ADD16)
+        for (k = 0; k < nb; k += 4) {
+            const mve_pred16_t pr = vctp32q((uint32_t)(nb - k));
+            vstrwq_p_s32(acc + k, vldrhq_z_s32(a16 + k, pr), pr);
+        }
+        return;
+    }
+#endif
     for (k = 0; k < nb; ++k) {
         acc[k] = 0;
     }
-    for (i = 0; i < p->kernel[0]; ++i) {
-        const int32_t ih = hs + i * p->dilation[0];
-        if (ih < 0 || ih >= p->in_h) {
-            continue;
-        }
-        for (j = 0; j < p->kernel[1]; ++j) {
-            const int32_t iw = ws + j * p->dilation[1];
-            const int8_t *xp;
-            if (iw < 0 || iw >= p->in_w) {
-                continue;
-            }
-            xp = xb + ((size_t)ih * (size_t)p->in_w + (size_t)iw) * (size_t)p->c + (size_t)c0;
-#if defined(EC_POOL_MVE)
-            for (k = 0; k < nb; k += 4) {
-                const mve_pred16_t pr = vctp32q((uint32_t)(nb - k));
-                vstrwq_p_s32(acc + k, vaddq_s32(vldrwq_z_s32(acc + k, pr), vldrbq_z_s32(xp + k, pr)), pr);
-            }
-#else
-            for (k = 0; k < nb; ++k) {
-                acc[k] += xp[k];
-            }
-#endif
-        }
-    }
+    EC_AVG_FOR_TAPS(EC_AVG_ADD32)
 }
 
 void ec_avg_pool2d_s8(const ec_pool2d_s8_params *p, const int8_t *x, int8_t *y)
