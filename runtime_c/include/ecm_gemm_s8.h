@@ -95,7 +95,6 @@ static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
         ECM_LDRD_AT(r_, s_, q, (off) + 8);                                         \
         a = ecm_rqs((int32_t)((uint32_t)(a) << l_), m_, r_, s_);                   \
     } while (0)
-
 #endif
 
 /* v clamped to [lo, hi] as int8. */
