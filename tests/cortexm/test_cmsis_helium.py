@@ -7,7 +7,7 @@ the integer simulator on layers chosen to take each path and its edges.
 - Convolution: the im2col shortcut for a kernel inside the image (one step or more per kernel
   row) beside the runs at the edges.
 - Fully connected: one row against four channels per load, with channels and K left over.
-- Pools: the vector channel loops.
+- Pools: the vector channel loops. Residual add rows: every shift pattern.
 The M4 runs the depthwise cases too (its DSP path shares the kernel's setup and scratch)."""
 import dataclasses
 import zlib
@@ -117,3 +117,26 @@ def test_pool_channel_steps_bit_exact(case):
     y = Value("y", base.get(op).infer(a, [x.type])[0])
     g = Graph("t", [x], [y], [Node(op, [x], [y], a, "pool")])
     _exact(g, "cortex-m55", 4)
+
+
+# input shifts (1, 2), output shift, residual first, row length (out_w * channels)
+ADD = [(-1, -2, -19, False, (3, 16)), (-2, 0, -18, False, (5, 7)), (0, -3, -17, True, (4, 9)),
+       (0, 0, -20, False, (3, 4)), (-1, -1, 0, True, (2, 6))]
+
+
+@pytest.mark.parametrize("case", ADD, ids=[f"shifts_{c[0]}_{c[1]}_{c[2]}{'_residual_first' if c[3] else ''}" for c in ADD])
+def test_conv_add_row_shift_patterns_bit_exact(case):
+    """The residual add's rows: every right-shift pattern of the Helium fast loop (an input shift of
+    0 on either side), the general loop (an output shift of 0, no input right shift), the residual
+    as either operand, rows not a multiple of four."""
+    from edgec.ops.elementwise_s8 import AddS8Attrs
+    s1, s2, so, residual_first, (w, c) = case
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = cc.input_value(rng, (1, 3, w, c))
+    r = cc.input_value(rng, (1, 3, w, c), "r")
+    n = cc.conv_add_node(rng, x, r, (1, 1), (0, 0, 0, 0), True, name="ca")
+    m = [int(v) for v in rng.integers(1 << 30, (1 << 31) - 1, 3)]
+    add = AddS8Attrs(int(rng.integers(-128, 128)), r.type.qparams.zero_point[0], int(rng.integers(-128, 128)),
+                     m[0], s1, m[1], s2, m[2], so, 0.05, -120, 110)
+    n.attrs = dataclasses.replace(n.attrs, add=add, conv_first=not residual_first)
+    _exact(cc.graph([x, r], [n]), "cortex-m55", 5)
