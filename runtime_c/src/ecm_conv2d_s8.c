@@ -142,11 +142,15 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
         for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
             vstrbq_p_s8(col, vldrbq_z_s8(src, pr), pr);
         }
-    } else {
+    } else {   /* whole steps of 16 unpredicated, then the rest of the row */
+        const int32_t whole = run & ~15;
+        const mve_pred16_t pr = vctp8q((uint32_t)(run - whole));
         for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
-            for (j = 0; j < run; j += 16) {
-                const mve_pred16_t pr = vctp8q((uint32_t)(run - j));
-                vstrbq_p_s8(col + j, vldrbq_z_s8(src + j, pr), pr);
+            for (j = 0; j < whole; j += 16) {
+                vstrbq_s8(col + j, vldrbq_s8(src + j));
+            }
+            if (whole < run) {
+                vstrbq_p_s8(col + whole, vldrbq_z_s8(src + whole, pr), pr);
             }
         }
     }
