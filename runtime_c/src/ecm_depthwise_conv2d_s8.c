@@ -74,7 +74,7 @@ typedef struct {
 #if defined(ECM_MVE)
     const int8_t *w16;   /* Helium: the weights regrouped for blocks16 (scratch after zrow) */
     int32_t pairs;       /* Helium: blocks16 applies (regroup16) */
-    int32_t right;       /* Helium: every shift is a right shift (<= 0) */
+    int32_t right;       /* Helium: every shift is a right shift by one or more (< 0) */
 #endif
 } dw_layer;
 
@@ -202,6 +202,11 @@ static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *
     "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
     "vand %q[mv], %q[" #a "], %q[tv]\n\t"                \
     "vshr.s32 %q[mv], %q[mv], #31\n\t"                   \
+    ECM_DW_SCALE_FIX(a)
+
+/* The tie fix held in %q[mv] (-1 or 0 per lane) added, the rounding shift, the offset; then
+ * %q[kv] moves on to the next lanes. */
+#define ECM_DW_SCALE_FIX(a)                              \
     "vqadd.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"       \
     "vrshl.s32 %q[" #a "], %q[" #a "], %q[tv]\n\t"       \
     "vadd.i32 %q[" #a "], %q[" #a "], %[off]\n\t"        \
@@ -218,12 +223,15 @@ static inline __attribute__((always_inline)) void tap16(acc16 *a, const int8_t *
     "vshl.s32 %q[" #a "], %q[" #a "], %q[sv]\n\t"        \
     ECM_DW_SCALE_TAIL(a)
 
-/* ECM_DW_SCALE for a layer whose shifts are all right shifts (sh <= 0, the usual case): the
- * shift is the right one as it is, no left shift. */
+/* ECM_DW_SCALE for a layer whose shifts are all right shifts by one or more (sh < 0, the usual
+ * case): the shift is the right one as it is, no left shift, and every negative lane takes the
+ * tie fix (no mask). */
 #define ECM_DW_SCALE_RIGHT(a)                            \
     "vldrw.u32 %q[mv], [%[m], %q[kv], uxtw #2]\n\t"      \
     "vldrw.u32 %q[tv], [%[sh], %q[kv], uxtw #2]\n\t"     \
-    ECM_DW_SCALE_TAIL(a)
+    "vqrdmulh.s32 %q[" #a "], %q[" #a "], %q[mv]\n\t"    \
+    "vshr.s32 %q[mv], %q[" #a "], #31\n\t"               \
+    ECM_DW_SCALE_FIX(a)
 
 /* Channels [c, c + 16) of one pixel into y from their sums: each vector requantized
  * (ECM_DW_SCALE), narrowed back into channel order with saturation (channels 0 and 2 mod 4
@@ -334,14 +342,15 @@ static void twin_pixels(const dw_layer *d2, int8_t *y)
     }
 }
 
-/* 1 when every shift[0..n) is <= 0 (requantization then needs no left shift). */
+/* 1 when every shift[0..n) is < 0 (requantization then needs no left shift, and the tie fix
+ * applies to every lane). */
 static int32_t right_shifts_only(const int32_t *shift, int32_t n)
 {
-    int32_t i, top = 0;
+    int32_t i, top = INT32_MIN;
     for (i = 0; i < n; i += 4) {
         top = vmaxvq_p_s32(top, vldrwq_z_s32(shift + i, vctp32q((uint32_t)(n - i))), vctp32q((uint32_t)(n - i)));
     }
-    return top <= 0;
+    return top < 0;
 }
 
 /* w16[b][t] = the sixteen weights of channels [16 b, 16 b + 16) for tap t, gathered from the

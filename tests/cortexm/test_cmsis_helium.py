@@ -51,19 +51,19 @@ DEPTHWISE = [
 ]
 
 
-@pytest.mark.parametrize("right_only", [False, True], ids=["any_shift", "right_shifts"])
+@pytest.mark.parametrize("right_only", [None, 0, -1], ids=["any_shift", "no_left_shift", "right_shifts"])
 @pytest.mark.parametrize("cpu", ["cortex-m55", "cortex-m4"])
 @pytest.mark.parametrize("case", DEPTHWISE, ids=[c[0] for c in DEPTHWISE])
 def test_depthwise_paths_bit_exact(case, cpu, right_only):
-    """right_only: every shift <= 0 (0 and -1 included), Helium's shorter requantization."""
+    """right_only: every shift <= 0 (with zeros) or < 0 (Helium's shorter requantization)."""
     name, shape, k, s, p, d, clamp, int8_min = case
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     x = cc.input_value(rng, shape)
     n = cc.conv_node(rng, x, shape[3], k, s, p, d, depthwise=True)
     if clamp is not None:
         n.attrs = dataclasses.replace(n.attrs, act_min=clamp[0], act_max=clamp[1])
-    if right_only:
-        n.attrs = dataclasses.replace(n.attrs, shifts=tuple(min(v, 0) for v in n.attrs.shifts))
+    if right_only is not None:
+        n.attrs = dataclasses.replace(n.attrs, shifts=tuple(min(v, right_only) for v in n.attrs.shifts))
     if int8_min:   # one weight of -128: two products no longer fit int16
         n.inputs[1].data.reshape(-1)[5] = -128
     _exact(cc.graph([x], [n]), cpu, 1)
