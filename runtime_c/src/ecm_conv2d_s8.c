@@ -103,6 +103,22 @@ static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t
     const int32_t a = iw0 < 0 ? (-iw0 < p->k_w ? -iw0 : p->k_w) : 0;
     const int32_t b0 = p->in_w - iw0 < p->k_w ? p->in_w - iw0 : p->k_w, b = b0 < a ? a : b0;
     int32_t kh;
+    if (run <= 16) {   /* one step per kernel row: a gather of the lanes inside, the zero point elsewhere */
+        const int8x16_t zv = vdupq_n_s8(zp);
+        const mve_pred16_t all = vctp8q((uint32_t)run), in = vctp8q((uint32_t)(b * ic)) & ~vctp8q((uint32_t)(a * ic));
+        const uint8x16_t lanes = vsubq_n_u8(vidupq_n_u8(0, 1), (uint8_t)(a * ic));   /* from column a on */
+        for (kh = 0; kh < p->k_h; ++kh, col += run) {
+            const int32_t ih = ih0 + kh * p->dil_h;
+            int8x16_t v = zv;
+            if (ih >= 0 && ih < p->in_h && b > a) {
+                const int8_t *src = img + ((size_t)ih * (size_t)p->in_w + (size_t)(iw0 + a)) * (size_t)ic;
+                v = vpselq_s8(vldrbq_gather_offset_z_s8(src, lanes, in), zv, in);
+            }
+            vstrbq_p_s8(col, v, all);
+        }
+        fill_bytes(col, 0, k4_of(p) - k);
+        return;
+    }
     for (kh = 0; kh < p->k_h; ++kh, col += run) {
         const int32_t ih = ih0 + kh * p->dil_h;
         if (ih < 0 || ih >= p->in_h) {
