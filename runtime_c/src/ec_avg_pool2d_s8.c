@@ -22,11 +22,14 @@
     }
 
 #if defined(EC_POOL_MVE)
-/* Helium, at most 256 taps (a sum of int8 then fits int16): eight int16 lanes per step. */
+/* Helium, at most 256 taps (a sum of int8 then fits int16): eight int16 lanes per step (n8 of
+ * them whole, then the rest predicated by pt). */
 #define EC_AVG_ADD16(xp)                                                                                   \
-    for (k = 0; k < nb; k += 8) {                                                                          \
-        const mve_pred16_t pr = vctp16q((uint32_t)(nb - k));                                               \
-        vstrhq_p_s16(a16 + k, vaddq_s16(vldrhq_z_s16(a16 + k, pr), vldrbq_z_s16((xp) + k, pr)), pr);       \
+    for (k = 0; k < n8; k += 8) {                                                                          \
+        vstrhq_s16(a16 + k, vaddq_s16(vldrhq_s16(a16 + k), vldrbq_s16((xp) + k)));                          \
+    }                                                                                                      \
+    if (n8 < nb) {                                                                                         \
+        vstrhq_p_s16(a16 + n8, vaddq_s16(vldrhq_z_s16(a16 + n8, pt), vldrbq_z_s16((xp) + n8, pt)), pt);    \
     }
 #endif
 
@@ -42,6 +45,8 @@ static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs,
     int32_t i, j, k;
 #if defined(EC_POOL_MVE)
     if (p->kernel[0] * p->kernel[1] <= 256) {
+        const int32_t n8 = nb & ~7;   /* whole steps of eight unpredicated, then the rest */
+        const mve_pred16_t pt = vctp16q((uint32_t)(nb - n8));
         int16_t a16[EC_AVG_S8_BLOCK];
         for (k = 0; k < nb; k += 8) {
             vstrhq_p_s16(a16 + k, vdupq_n_s16(0), vctp16q((uint32_t)(nb - k)));
