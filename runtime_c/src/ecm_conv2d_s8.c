@@ -92,12 +92,12 @@ static void im2col_taps(const ec_conv2d_s8_params *p, const int8_t *x, int32_t p
 }
 
 #if defined(ECM_MVE)
-/* col[0..k4) for a pixel at the image's edge (dilation 1 across), kernel origin (ih0, iw0) in
+/* col[0..K) for a pixel at the image's edge (dilation 1 across), kernel origin (ih0, iw0) in
  * image img: per kernel row at most three predicated runs, the zero point left of the image, the
  * taps inside it, the zero point right of it (a row outside is all zero point). */
 static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t ih0, int32_t iw0, int8_t *col)
 {
-    const int32_t ic = p->in_c, run = p->k_w * ic, k = p->k_h * run;
+    const int32_t ic = p->in_c, run = p->k_w * ic;
     const int8_t zp = (int8_t)-p->input_offset;
     /* kernel columns [a, b) lie inside the image */
     const int32_t a = iw0 < 0 ? (-iw0 < p->k_w ? -iw0 : p->k_w) : 0;
@@ -116,7 +116,6 @@ static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t
             }
             vstrbq_p_s8(col, v, all);
         }
-        fill_bytes(col, 0, k4_of(p) - k);
         return;
     }
     for (kh = 0; kh < p->k_h; ++kh, col += run) {
@@ -129,7 +128,6 @@ static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t
         copy_bytes(col + a * ic, img + ((size_t)ih * (size_t)p->in_w + (size_t)(iw0 + a)) * (size_t)ic, (b - a) * ic);
         fill_bytes(col + b * ic, zp, (p->k_w - b) * ic);
     }
-    fill_bytes(col, 0, k4_of(p) - k);
 }
 
 /* im2col_taps, with Helium's shortcut for a pixel whose kernel lies inside the image (dilation
@@ -137,10 +135,11 @@ static void im2col_edge(const ec_conv2d_s8_params *p, const int8_t *img, int32_t
  * bytes per predicated step with no per-tap bookkeeping. */
 static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, int8_t *col)
 {
-    const int32_t per_image = p->out_h * p->out_w, r = pix % per_image, ic = p->in_c;
+    /* locals: the stores into col may alias *p, which would reload these for every row */
+    const int32_t per_image = p->out_h * p->out_w, r = pix % per_image, ic = p->in_c, k_h = p->k_h;
     const int32_t ih0 = (r / p->out_w) * p->stride_h - p->pad_top, iw0 = (r % p->out_w) * p->stride_w - p->pad_left;
-    const int32_t run = p->k_w * ic, k = p->k_h * run, k4 = k4_of(p);
-    const size_t row = (size_t)p->in_w * (size_t)ic;
+    const int32_t run = p->k_w * ic;
+    const size_t row = (size_t)p->in_w * (size_t)ic, step = (size_t)p->dil_h * row;
     const int8_t *src;
     int32_t kh, j;
     if (p->dil_w != 1) {
@@ -148,20 +147,20 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
         return;
     }
     src = x + ((size_t)(pix / per_image) * (size_t)p->in_h) * row;
-    if (ih0 < 0 || iw0 < 0 || ih0 + (p->k_h - 1) * p->dil_h >= p->in_h || iw0 + p->k_w > p->in_w) {
+    if (ih0 < 0 || iw0 < 0 || ih0 + (k_h - 1) * p->dil_h >= p->in_h || iw0 + p->k_w > p->in_w) {
         im2col_edge(p, src, ih0, iw0, col);
         return;
     }
     src += (size_t)ih0 * row + (size_t)iw0 * (size_t)ic;
     if (run <= 16) {   /* one step per kernel row (the usual first layer: few input channels) */
         const mve_pred16_t pr = vctp8q((uint32_t)run);
-        for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
+        for (kh = 0; kh < k_h; ++kh, src += step, col += run) {
             vstrbq_p_s8(col, vldrbq_z_s8(src, pr), pr);
         }
     } else {   /* whole steps of 16 unpredicated, then the rest of the row */
         const int32_t whole = run & ~15;
         const mve_pred16_t pr = vctp8q((uint32_t)(run - whole));
-        for (kh = 0; kh < p->k_h; ++kh, src += (size_t)p->dil_h * row, col += run) {
+        for (kh = 0; kh < k_h; ++kh, src += step, col += run) {
             for (j = 0; j < whole; j += 16) {
                 vstrbq_s8(col + j, vldrbq_s8(src + j));
             }
@@ -169,9 +168,6 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
                 vstrbq_p_s8(col + whole, vldrbq_z_s8(src + whole, pr), pr);
             }
         }
-    }
-    if (k4 > k) {
-        vstrbq_p_s8(col, vdupq_n_s8(0), vctp8q((uint32_t)(k4 - k)));
     }
 }
 #else
@@ -200,6 +196,13 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
     g.n4 = (p->out_c + 3) / 4 * 4;
     g.w16 = ECM_W16;   /* the compiler widens the convolutions' weights for the DSP path */
     g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+#if defined(ECM_MVE)   /* the rows' zeros past K, once: Helium's im2col writes K bytes a pixel */
+    {
+        const int32_t k = p->k_h * p->k_w * p->in_c;
+        fill_bytes(col0 + k, 0, k4 - k);
+        fill_bytes(col1 + k, 0, k4 - k);
+    }
+#endif
     for (pix = 0; pix < pixels; pix += 2) {
         const int32_t rows = pix + 1 < pixels ? 2 : 1;
         int8_t *y0 = y + (size_t)pix * (size_t)oc;
