@@ -467,6 +467,47 @@ static inline __attribute__((always_inline)) void ecm_sums2(const ecm_gemm *g, c
     }
 }
 
+/* ecm_sums2 for K = 8 with the two rows side by side in memory (a 1x1 convolution of eight
+ * channels): one load of both rows for every channel; each channel's eight weights gathered into
+ * both halves of a vector, masked to one half then the other for each row's dot product (no
+ * predicated steps; a pair block is 16 bytes, so the gathers stay inside it). */
+static __attribute__((noinline)) void ecm_sums2_k8(const ecm_gemm *g, const int8_t *r01, int32_t *a0, int32_t *a1)
+{
+    static const uint8_t twice[16] = {0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11};
+    static const int8_t low[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8x16_t l0 = vld1q_u8(twice), l1 = vaddq_n_u8(l0, 4);
+    const int8x16_t x = vldrbq_s8(r01), m0 = vldrbq_s8(low), m1 = vmvnq_s8(m0);
+    const int32_t *bias = g->bias_eff;
+    const int8_t *wp = g->w;
+    int32_t s00, s01, s10, s11;
+    int8x16_t w0, w1, t;
+    /* assembly: seventeen instructions a channel pair, where gcc reloaded the biases after every
+     * store (out of line: its loop takes lr) */
+    __asm__ volatile("dls lr, %[n]\n"
+                     "1:\n\t"
+                     "ldrd %[s00], %[s01], [%[b]], #8\n\t"
+                     "vldrb.u8 %q[w0], [%[wp], %q[l0]]\n\t"
+                     "vldrb.u8 %q[w1], [%[wp], %q[l1]]\n\t"
+                     "adds %[wp], #16\n\t"
+                     "mov %[s10], %[s00]\n\t"
+                     "mov %[s11], %[s01]\n\t"
+                     "vand %q[t], %q[w0], %q[m0]\n\t"
+                     "vmlava.s8 %[s00], %q[x], %q[t]\n\t"
+                     "vand %q[t], %q[w1], %q[m0]\n\t"
+                     "vmlava.s8 %[s01], %q[x], %q[t]\n\t"
+                     "vand %q[t], %q[w0], %q[m1]\n\t"
+                     "vmlava.s8 %[s10], %q[x], %q[t]\n\t"
+                     "vand %q[t], %q[w1], %q[m1]\n\t"
+                     "vmlava.s8 %[s11], %q[x], %q[t]\n\t"
+                     "strd %[s00], %[s01], [%[a0]], #8\n\t"
+                     "strd %[s10], %[s11], [%[a1]], #8\n\t"
+                     "le lr, 1b"
+                     : [s00] "=&Te"(s00), [s01] "=&Te"(s01), [s10] "=&Te"(s10), [s11] "=&Te"(s11), [b] "+r"(bias),
+                       [wp] "+r"(wp), [a0] "+r"(a0), [a1] "+r"(a1), [w0] "=&w"(w0), [w1] "=&w"(w1), [t] "=&w"(t)
+                     : [n] "r"(g->n / 2), [x] "w"(x), [m0] "w"(m0), [m1] "w"(m1), [l0] "w"(l0), [l1] "w"(l1)
+                     : "lr", "memory");
+}
+
 /* Sums of one row r0 with channels [0, 4 quads) into a0, two channel pairs per step of 16 (one
  * row load for four dot products), K as ecm_sums2 (`tail`: k mod 16, inlined twice). */
 static inline __attribute__((always_inline)) void ecm_sums1(const ecm_gemm *g, const int8_t *r0, int32_t quads,
@@ -512,7 +553,9 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     int32_t *a0 = g->acc, *a1 = g->acc + g->n4;
     int32_t c, s[4];
     if (rows == 2 && (g->n & 1) == 0) {   /* the common case, written out */
-        if ((g->k & 15) == 0) {
+        if (g->k == 8 && r1 == r0 + 8) {
+            ecm_sums2_k8(g, r0, a0, a1);
+        } else if ((g->k & 15) == 0) {
             ecm_sums2(g, r0, r1, a0, a1, 0);
         } else {
             ecm_sums2(g, r0, r1, a0, a1, g->k & 15);

@@ -6,7 +6,8 @@ the integer simulator on layers chosen to take each path and its edges.
   and the clamped output, layers with left shifts and with right shifts only.
 - Convolution: the im2col shortcut for a kernel inside the image (one step or more per kernel
   row) beside the runs at the edges.
-- Fully connected: one row against four channels per load, with channels and K left over.
+- Matrix kernels: one row against four channels per load (fully connected), with channels and K
+  left over; K = 8 with two rows side by side.
 - Pools: the vector channel loops. Residual add rows: every shift pattern.
 The M4 runs the depthwise cases too (its DSP path shares the kernel's setup and scratch)."""
 import dataclasses
@@ -140,3 +141,19 @@ def test_conv_add_row_shift_patterns_bit_exact(case):
                      m[0], s1, m[1], s2, m[2], so, 0.05, -120, 110)
     n.attrs = dataclasses.replace(n.attrs, add=add, conv_first=not residual_first)
     _exact(cc.graph([x, r], [n]), "cortex-m55", 5)
+
+
+@pytest.mark.parametrize("shape,oc,stride", [((1, 5, 7, 8), 6, 1), ((1, 4, 4, 8), 16, 1), ((1, 7, 6, 8), 10, 2),
+                                             ((1, 3, 3, 5), 4, 1)])
+def test_pointwise_eight_inputs_bit_exact(shape, oc, stride):
+    """K = 8 with both rows side by side (one load, masked halves), odd pixel counts, a stride
+    that parts the rows and a K of 5 (the usual path)."""
+    rng = np.random.default_rng(oc * 10 + stride + shape[3])
+    x = cc.input_value(rng, shape)
+    _exact(cc.graph([x], [cc.conv_node(rng, x, oc, (1, 1), (stride, stride))]), "cortex-m55", 6)
+
+
+def test_fully_connected_eight_inputs_bit_exact():
+    rng = np.random.default_rng(8)
+    x = cc.input_value(rng, (5, 8))
+    _exact(cc.graph([x], [cc.fc_node(rng, x, 12)]), "cortex-m55", 7)
