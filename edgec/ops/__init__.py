@@ -7,5 +7,6 @@ from edgec.ops import select, tree_ensemble, classic_q, distance_q, svm  # noqa:
 from edgec.ops import knn, one_hot  # noqa: F401  (neighbours, label votes)
 from edgec.ops import knn_q  # noqa: F401  (int16/int8 neighbours)
 from edgec.ops import weighted_median  # noqa: F401  (AdaBoost regression)
+from edgec.ops import bucketize  # noqa: F401  (exact integer trees)
 
 REGISTRY = base.REGISTRY
