@@ -48,6 +48,21 @@ def pack_pairs(w: np.ndarray) -> np.ndarray:
     return rows.reshape(n // 2, 2, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(n, k4)
 
 
+# Where the kernels take their DSP path (runtime_c/include/ecm_arm.h: ECM_DSP without ECM_MVE):
+# the matrix weights are compiled in their pre-widened form there.
+DSP_PATH = "defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1))"
+
+
+def pack_pairs_s16(w: np.ndarray) -> np.ndarray:
+    """pack_pairs for the DSP path, widened: each channel's group of four (w0, w1, w2, w3) as two
+    int32 words of int16 pairs, (w0, w2) and (w1, w3) (first element in the low half), the
+    order the kernel widens the rows in, so __smlad takes them as loaded. Twice pack_pairs'
+    bytes; int32 elements keep the words aligned for ldrd."""
+    g = pack_pairs(w).astype(np.int64).reshape(-1, 4) & 0xFFFF
+    words = np.stack([g[:, 0] | g[:, 2] << 16, g[:, 1] | g[:, 3] << 16], axis=1)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).reshape(-1)
+
+
 def dw_blocks(w: np.ndarray) -> np.ndarray:
     """Depthwise weights [1, KH, KW, C] -> [ceil(C / 8)][KH * KW][8] (channels zero-padded): a
     block of eight channels keeps its weights for successive taps 8 bytes apart."""
@@ -57,20 +72,37 @@ def dw_blocks(w: np.ndarray) -> np.ndarray:
     return taps.reshape(taps.shape[0], c8 // 8, 8).transpose(1, 0, 2)
 
 
-def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts) -> np.ndarray | None:
-    """Per channel (m, lsh + 1, 2^r, r + 1) for ecm_gemm_s8.h's short requantization (ecm_rq:
-    one rounding high multiply of acc << (lsh + 1), then one shift), or None when some channel
-    could leave its range: |acc| <= |bias_eff| + 128 sum |w| must survive the extra left shift,
-    twice the product must fit in int32, and r + 1 <= 31. rows: [N, K] weights of the channels."""
+def dw_blocks_s16(w: np.ndarray) -> np.ndarray:
+    """Depthwise weights [1, KH, KW, C] for the DSP path: blocks of four channels (zero-padded),
+    per block and tap two int32 words of int16 pairs, (c0, c2) and (c1, c3) (first in the low
+    half), the order __sxtb16 widens an input word in: [ceil(C / 4)][KH * KW][2]."""
+    taps = np.asarray(w).reshape(-1, w.shape[-1]).astype(np.int64)
+    c4 = round_up(taps.shape[1], 4)
+    t = np.pad(taps, ((0, 0), (0, c4 - taps.shape[1]))).reshape(taps.shape[0], c4 // 4, 4).transpose(1, 0, 2) & 0xFFFF
+    words = np.stack([t[..., 0] | t[..., 2] << 16, t[..., 1] | t[..., 3] << 16], axis=2)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).reshape(-1)
+
+
+def requant_table(rows: np.ndarray, bias_eff: np.ndarray, multipliers, shifts,
+                  output_offset: int = 0) -> np.ndarray | None:
+    """Per channel (m, lsh + 1, 2^r + off 2^(r + 1), r + 1) for ecm_gemm_s8.h's short
+    requantization (ecm_rq: one rounding high multiply of acc << (lsh + 1), then one shift that
+    also adds the output offset off), or None when some channel could leave its range:
+    |acc| <= |bias_eff| + 128 sum |w| must survive the extra left shift, twice the product plus
+    the rounding and offset terms must fit in int32, and r + 1 <= 31. rows: [N, K] weights of
+    the channels."""
     m = np.asarray(multipliers, np.int64)
     sh = np.asarray(shifts, np.int64)
     lsh, r = np.maximum(sh, 0), np.maximum(-sh, 0)
     bound = np.abs(bias_eff.astype(np.int64)) + 128 * np.abs(rows.astype(np.int64)).sum(axis=1)
     x = bound << (lsh + 1)
     s = (x * m + (1 << 31)) >> 32                                  # |s| bound (m < 2^31)
-    if (r + 1 > 31).any() or (x >= 1 << 31).any() or (2 * s + 2 + (1 << r) >= 1 << 31).any() or (m < 0).any():
+    if (r + 1 > 31).any() or (x >= 1 << 31).any() or (m < 0).any():
         return None
-    return np.stack([m, lsh + 1, 1 << r, r + 1], axis=1).astype(np.int32)
+    rnd = (1 << r) + int(output_offset) * (1 << (r + 1))
+    if (2 * s + 1 + np.abs(rnd) >= 1 << 31).any():
+        return None
+    return np.stack([m, lsh + 1, rnd, r + 1], axis=1).astype(np.int32)
 
 
 def matrix_scratch(k: int, n: int, im2col: bool = False) -> int:
@@ -92,7 +124,7 @@ def _bias_data(node: Node, i: int) -> np.ndarray | None:
 
 def _rescale(ctx, node: Node, a, rows: np.ndarray, bias_eff: np.ndarray) -> tuple[str, str, str]:
     """multiplier, shift and the short-requantization table (NULL when it does not apply)."""
-    t = requant_table(rows, bias_eff, a.multipliers, a.shifts)
+    t = requant_table(rows, bias_eff, a.multipliers, a.shifts, a.output_offset)
     rq = "NULL" if t is None else ctx.const(t, f"{node.name}_rq", DType.I32)
     return ctx.ints(a.multipliers, f"{node.name}_mult"), ctx.ints(a.shifts, f"{node.name}_shift"), rq
 
@@ -102,13 +134,17 @@ def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
     return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, out_c, im2col=True)
 
 
-def _matrix_consts(ctx, node: Node, w, bias_index: int, a) -> tuple[str, ...]:
+def _matrix_consts(ctx, node: Node, w, bias_index: int, a, widen: bool = True) -> tuple[str, ...]:
     """(packed weights, folded bias, multiplier, shift, rq) of a matrix kernel: weight rows
-    [N, K] of constant `w`, requantization of attrs `a`."""
+    [N, K] of constant `w`, requantization of attrs `a`. `widen`: the weights also in their
+    pre-widened form for the DSP path (the convolutions; ecm_gemm_s8.h says why not the fully
+    connected layers)."""
     rows = w.data.reshape(w.shape[0], -1)
     bias = folded_bias(rows, _bias_data(node, bias_index), a.input_offset)
     be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
-    return (ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8), be, *_rescale(ctx, node, a, rows, bias))
+    packed = ctx.prepared(w, pack_pairs, f"{w.name}_packed", DType.I8,
+                          alt=(DSP_PATH, pack_pairs_s16, DType.I32) if widen else None)
+    return (f"(const int8_t *){packed}", be, *_rescale(ctx, node, a, rows, bias))
 
 
 # -- conv_s8 ------------------------------------------------------------------------------------
@@ -147,8 +183,8 @@ def _emit_dw(ctx, node: Node) -> None:
     per_channel = w.data.reshape(-1, w.shape[3]).T          # [C, taps]
     bias = folded_bias(per_channel, _bias_data(node, 2), a.input_offset)
     be = ctx.const(bias, f"{node.name}_bias_eff", DType.I32)
-    wk = ctx.prepared(w, dw_blocks, f"{w.name}_blocks", DType.I8)
-    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), wk, be, *_rescale(ctx, node, a, per_channel, bias), ctx.ptr(y),
+    wk = ctx.prepared(w, dw_blocks, f"{w.name}_blocks", DType.I8, alt=(DSP_PATH, dw_blocks_s16, DType.I32))
+    ctx.call("ecm_depthwise_conv2d_s8", p, ctx.ptr(x), f"(const int8_t *){wk}", be, *_rescale(ctx, node, a, per_channel, bias), ctx.ptr(y),
              ctx.scratch())
 
 
@@ -170,7 +206,8 @@ def _emit_fc(ctx, node: Node) -> None:
     p = ctx.struct("ec_fc_s8_params", {"m": x.type.size // k, "k": k, "n": n, "input_offset": a.input_offset,
                                        "output_offset": a.output_offset, "act_min": a.act_min,
                                        "act_max": a.act_max}, "fc_s8")
-    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
+    ctx.call("ecm_fully_connected_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a, widen=False), ctx.ptr(y),
+             ctx.scratch())
 
 
 def select_fc(node: Node) -> Kernel | None:

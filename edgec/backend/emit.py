@@ -18,11 +18,21 @@ from edgec.ir.graph import DType, Graph, Node, Value
 
 
 @dataclass
+class WeightAlt:
+    """Another form of a weights member, compiled instead where the C preprocessor condition
+    `cond` holds (e.g. weights widened for the kernels of some cores)."""
+    cond: str
+    ctype: str
+    data: np.ndarray
+
+
+@dataclass
 class WeightArray:
     member: str
     ctype: str
     data: np.ndarray
     comment: str
+    alt: WeightAlt | None = None
 
 
 @dataclass
@@ -83,14 +93,16 @@ class EmitContext:
             self._weight_of[id(v)] = self.const(v.data, v.name, v.type.dtype)
         return self._weight_of[id(v)]
 
-    def const(self, data: np.ndarray, hint: str, dtype: DType | None = None) -> str:
-        """Adds a derived constant array (e.g. reordered weights) and returns its C expression."""
+    def const(self, data: np.ndarray, hint: str, dtype: DType | None = None,
+              alt: tuple[str, np.ndarray, DType] | None = None) -> str:
+        """Adds a derived constant array (e.g. reordered weights) and returns its C expression.
+        alt: (condition, data, dtype) of the form compiled instead where the C preprocessor
+        condition holds; the expression then points at whichever form was compiled (callers cast
+        it to the kernel's parameter type)."""
         dtype = dtype or DType.from_np(data.dtype)
         member = self.names.unique(hint, "w")
-        arr = np.ascontiguousarray(data, dtype=dtype.np).reshape(-1)
-        if arr.size == 0:
-            arr = np.zeros(1, dtype.np)
-        self.weights.append(WeightArray(member, dtype.ctype, arr, c_comment(hint)))
+        self.weights.append(WeightArray(member, dtype.ctype, _flat(data, dtype), c_comment(hint),
+                                        alt and WeightAlt(alt[0], alt[2].ctype, _flat(alt[1], alt[2]))))
         return f"{self.prefix}_weights.{member}"
 
     def is_constant(self, v: Value) -> bool:
@@ -98,18 +110,22 @@ class EmitContext:
         return v.is_const or id(v) in self.splats
 
     def prepared(self, v: Value, prepare: Callable[[np.ndarray], np.ndarray], hint: str,
-                 dtype: DType | None = None) -> str:
+                 dtype: DType | None = None,
+                 alt: tuple[str, Callable[[np.ndarray], np.ndarray], DType] | None = None) -> str:
         """Constant input `v` transformed once by `prepare` (e.g. weights reordered for a kernel).
 
         `prepare` must keep the element count. A run-time-filled constant needs no transform:
-        every reordering of equal elements is the same array, so its buffer serves as is.
+        every reordering of equal elements is the same array, so its buffer serves as is (not
+        with `alt`, (condition, prepare, dtype) of another form for some cores, see `const`).
         """
+        n = self.node
         if id(v) in self.splats:
+            if alt is not None:
+                raise UnsupportedOpError(n.op, n.name, f"input '{v.name}' is filled at run time; the kernel needs it prepared")
             return self.ptr(v)
         if not v.is_const:
-            n = self.node
             raise UnsupportedOpError(n.op, n.name, f"input '{v.name}' is computed at run time; the C kernel needs a constant")
-        return self.const(prepare(v.data), hint, dtype)
+        return self.const(prepare(v.data), hint, dtype, alt and (alt[0], alt[1](v.data), alt[2]))
 
     def ints(self, values, hint: str = "idx", ctype: str = "int32_t") -> str:
         """A small const int array (shapes, strides, index tables)."""
@@ -147,3 +163,9 @@ class EmitContext:
 
     def use(self, *sources: str) -> None:
         self.sources.update(sources)
+
+
+def _flat(data: np.ndarray, dtype: DType) -> np.ndarray:
+    """A weights member's elements: flat, of `dtype`, at least one (C has no empty arrays)."""
+    arr = np.ascontiguousarray(data, dtype=dtype.np).reshape(-1)
+    return arr if arr.size else np.zeros(1, dtype.np)

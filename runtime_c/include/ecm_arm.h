@@ -34,6 +34,12 @@ static inline int32_t ecm_sxtb16_ror8(int32_t x)
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
     return r;
 }
+
+/* lo, hi = the two words at byte offset `off` (a constant) from p, in one ldrd, p 4-byte aligned
+ * (gcc often splits such a load into two ldr). */
+#define ECM_LDRD_AT(lo, hi, p, off)                                                        \
+    __asm__("ldrd %0, %1, [%2, %3]" : "=r"(lo), "=r"(hi)                                  \
+            : "r"(p), "i"(off), "m"(*(const int32_t(*)[2])((const int8_t *)(p) + (off))))
 #endif
 
 #endif /* ECM_ARM_H */

@@ -5,14 +5,20 @@
  * Packed weights (prepared by the compiler, edgec/backend/cmsis_ops.py): output channels in
  * pairs (a zero row completes an odd count), K zero-padded to k4 (a multiple of 4), and per pair
  * the groups of four interleaved: [pair][k4 / 4][2 channels][4], so one 8-byte load brings four
- * weights of both channels.
+ * weights of both channels. Where the DSP path is compiled, the compiler emits the layout of the
+ * convolutions' weights pre-widened instead (cmsis_ops.py: pack_pairs_s16, selected by the
+ * preprocessor condition that matches ECM_DSP without ECM_MVE; the kernel says so in w16): each
+ * channel's group as two words of int16 pairs (w0, w2), (w1, w3), 16 bytes per group of a pair,
+ * twice the flash, no __sxtb16 in the inner loop. Fully connected layers keep int8 weights: each
+ * is used once per inference, so widening them costs the same there and doubling their flash
+ * would buy little.
  *
  * Blocks of 2 rows x 2 channels (CMSIS-NN's shape: each loaded word serves two products), or
  * 1 x 2 for a last odd row. Paths:
  * - DSP: the rows are first widened into int16 scratch, once per row pair and reused by every
  *   channel pair, in __sxtb16 order: each group of four as (x0, x2), (x1, x3), interleaved per
- *   group like the weights. A weight word then widens with __sxtb16 and __sxtb16 ror 8 into
- *   (w0, w2), (w1, w3), lined up with the row words, and two __smlad add four products.
+ *   group like the weights. The pre-widened weight words (w0, w2), (w1, w3) line up with the
+ *   row words, and two __smlad add four products.
  * - Helium: rows read in place, 16 int8 lanes per vmladava; a gather load picks the 16 weights
  *   of one channel out of the interleaved pair block; tails predicated. The sums of a row go to
  *   scratch and are requantized four channels per step (ecm_requant_lanes).
@@ -60,7 +66,9 @@ static inline int32_t ecm_mbqm(int32_t acc, int32_t m, int32_t sh)
  * from zero is floor((2 s - [s < 0] + 2^r) / 2^(r + 1)): for s >= 0 that is floor((s + 2^(r-1))
  * / 2^r), for s < 0 the numerator is odd (r > 0), so subtracting one changes a floor only at a
  * tie, which it moves toward zero; r = 0 gives s. ecm_rqs takes acc << (lsh + 1) = x, 2^r = rnd
- * and r + 1 = rsh. */
+ * and r + 1 = rsh. The table's rnd also holds the output offset, 2^r + off 2^(r + 1), which adds
+ * exactly off after the shift (the compiler checks the sum stays in int32), so ecm_rq's result
+ * is the requantized value plus the output offset. */
 static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
 {
     int32_t s;
@@ -72,11 +80,22 @@ static inline int32_t ecm_rqs(int32_t x, int32_t m, int32_t rnd, int32_t rsh)
     return ((int32_t)((uint32_t)s << 1) + (s >> 31) + rnd) >> rsh;
 }
 
-/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here. */
+/* ecm_rqs with channel entry q: acc shifted left by lsh + 1 here; the output offset included. */
 static inline int32_t ecm_rq(int32_t acc, const int32_t *q)
 {
     return ecm_rqs((int32_t)((uint32_t)acc << q[1]), q[0], q[2], q[3]);
 }
+
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+/* a = ecm_rq(a, q'), the table entry q' at byte offset `off` (a constant) from q in two ldrd. */
+#define ECM_RQ1(a, q, off)                                                         \
+    do {                                                                           \
+        int32_t m_, l_, r_, s_;                                                    \
+        ECM_LDRD_AT(m_, l_, q, off);                                               \
+        ECM_LDRD_AT(r_, s_, q, (off) + 8);                                         \
+        a = ecm_rqs((int32_t)((uint32_t)(a) << l_), m_, r_, s_);                   \
+    } while (0)
+#endif
 
 /* v clamped to [lo, hi] as int8. */
 static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
@@ -84,12 +103,51 @@ static inline int8_t ecm_clamp(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table), plus the
- * output offset, clamped. */
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+/* ecm_clamp, one ssat when `sat` says the clamp is int8's own range (a constant where inlined). */
+static inline int8_t ecm_clamp_sat(int32_t v, int32_t lo, int32_t hi, const int sat)
+{
+    return sat ? (int8_t)__ssat(v, 8) : ecm_clamp(v, lo, hi);
+}
+
+/* y = sum a requantized and clamped: by the table entry at byte offset qo (a constant) from q
+ * when `table`, else by m and sh plus the output offset off. */
+#define ECM_OUT(y, a, table, sat, q, qo, m, sh, off, lo, hi)          \
+    do {                                                              \
+        int32_t v_ = (a);                                             \
+        if (table) {                                                  \
+            ECM_RQ1(v_, q, qo);                                       \
+        } else {                                                      \
+            v_ = ecm_mbqm(v_, m, sh) + (off);                         \
+        }                                                             \
+        (y) = ecm_clamp_sat(v_, lo, hi, sat);                         \
+    } while (0)
+
+/* ECM_OUT of two sums a, b of one channel into ya, yb: the table entry loaded once. */
+#define ECM_OUT2(ya, yb, a, b, table, sat, q, qo, m, sh, off, lo, hi)                    \
+    do {                                                                                 \
+        int32_t va_ = (a), vb_ = (b);                                                    \
+        if (table) {                                                                     \
+            int32_t m_, l_, r_, s_;                                                      \
+            ECM_LDRD_AT(m_, l_, q, qo);                                                  \
+            ECM_LDRD_AT(r_, s_, q, (qo) + 8);                                            \
+            va_ = ecm_rqs((int32_t)((uint32_t)va_ << l_), m_, r_, s_);                   \
+            vb_ = ecm_rqs((int32_t)((uint32_t)vb_ << l_), m_, r_, s_);                   \
+        } else {                                                                         \
+            va_ = ecm_mbqm(va_, m, sh) + (off);                                          \
+            vb_ = ecm_mbqm(vb_, m, sh) + (off);                                          \
+        }                                                                                \
+        (ya) = ecm_clamp_sat(va_, lo, hi, sat);                                          \
+        (yb) = ecm_clamp_sat(vb_, lo, hi, sat);                                          \
+    } while (0)
+#endif
+
+/* ecm_mbqm of `acc` with channel c's parameters (by ecm_rq when there is a table, whose entries
+ * hold the offset), plus the output offset, clamped. */
 static inline int8_t ecm_requant(int32_t acc, const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
                                  int32_t c, int32_t off, int32_t lo, int32_t hi)
 {
-    const int32_t v = (rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c])) + off;
+    const int32_t v = rq != NULL ? ecm_rq(acc, rq + 4 * c) : ecm_mbqm(acc, multiplier[c], shift[c]) + off;
     return ecm_clamp(v, lo, hi);
 }
 
@@ -132,8 +190,9 @@ typedef struct {
     int32_t n, k, k4;             /* channels, inner length, k rounded up to 4 */
     int32_t off, lo, hi;          /* output offset and clamp */
     int16_t *q;                   /* scratch for the widened rows: 2 * k4 int16 (unused by Helium) */
-    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium only) */
+    int32_t *acc;                 /* scratch for two rows of sums: 2 * n4 int32 (Helium, DSP) */
     int32_t n4;                   /* n rounded up to 4 */
+    int32_t w16;                  /* DSP path: w is the pre-widened form (ECM_W16 where emitted) */
 } ecm_gemm;
 
 #if !defined(ECM_MVE)
@@ -179,14 +238,46 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
 #endif
 
 #if defined(ECM_DSP) && !defined(ECM_MVE)
+/* The convolutions' weights are emitted pre-widened for this path (see the top). */
+#define ECM_W16 1
+
 /* Two 32-bit words from *p (8-byte load, any 4-byte alignment), advancing *p by 8 bytes: one
  * post-indexed ldrd (gcc splits a C 8-byte load into two ldr and adds). */
 #define ECM_LDRD(lo, hi, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : : "memory")
 
-/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 8 bytes.
- * The four row words come in one ldm, which needs its registers in ascending order: fixed here
- * (r4, r5, r6, r8: not r7, the Thumb frame pointer of unoptimized builds). */
+/* One group of four: 2 rows x 2 channels, 8 __smlad; advances q by 8 int16 and wp by 16 bytes
+ * (both channels' widened weights, one ldrd each). The four row words come in one ldm, which
+ * needs its registers in ascending order: fixed here (r4, r5, r6, r8: not r7, the Thumb frame
+ * pointer of unoptimized builds). */
 #define ECM_GROUP2X2(q, wp)                                                     \
+    do {                                                                        \
+        register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r8"); \
+        int32_t wa, wb;                                                         \
+        __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}"                          \
+                         : "=r"(xa), "=r"(xb), "=r"(ya), "=r"(yb), "+r"(q) : : "memory"); \
+        ECM_LDRD(wa, wb, wp);                                                   \
+        s00 = __smlad(xb, wb, __smlad(xa, wa, s00));                            \
+        s10 = __smlad(yb, wb, __smlad(ya, wa, s10));                            \
+        ECM_LDRD(wa, wb, wp);                                                   \
+        s01 = __smlad(xb, wb, __smlad(xa, wa, s01));                            \
+        s11 = __smlad(yb, wb, __smlad(ya, wa, s11));                            \
+    } while (0)
+
+/* One group of four of one row: x words (x0, x2), (x1, x3) from q, both channels' widened
+ * weights from wp (advanced by 16 bytes). */
+#define ECM_GROUP1X2(q, wp)                                                     \
+    do {                                                                        \
+        int32_t xa, xb, wa, wb;                                                 \
+        ECM_LDRD(xa, xb, q);                                                    \
+        ECM_LDRD(wa, wb, wp);                                                   \
+        s00 = __smlad(xb, wb, __smlad(xa, wa, s00));                            \
+        ECM_LDRD(wa, wb, wp);                                                   \
+        s01 = __smlad(xb, wb, __smlad(xa, wa, s01));                            \
+    } while (0)
+
+/* ECM_GROUP2X2 and ECM_GROUP1X2 with int8 weights: each weight word widened by __sxtb16 and
+ * __sxtb16 ror 8 into (w0, w2), (w1, w3); wp advances by 8 bytes. */
+#define ECM_GROUP2X2_S8(q, wp)                                                  \
     do {                                                                        \
         register int32_t xa __asm__("r4"), xb __asm__("r5"), ya __asm__("r6"), yb __asm__("r8"); \
         int32_t w0, w1, w0a, w0b, w1a, w1b;                                     \
@@ -202,6 +293,17 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
         s10 = __smlad(yb, w0b, __smlad(ya, w0a, s10));                          \
         s11 = __smlad(yb, w1b, __smlad(ya, w1a, s11));                          \
     } while (0)
+
+#define ECM_GROUP1X2_S8(q, wp)                                                  \
+    do {                                                                        \
+        int32_t xa, xb, w0, w1;                                                 \
+        ECM_LDRD(xa, xb, q);                                                    \
+        ECM_LDRD(w0, w1, wp);                                                   \
+        s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00)); \
+        s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01)); \
+    } while (0)
+#else
+#define ECM_W16 0
 #endif
 
 /* s[2r + j] = dot products of rows r (2 of them, or 1: s[2], s[3] untouched) with the pair's
@@ -253,14 +355,12 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
     (void)r1;
     if (rows == 2) {
 #if defined(ECM_DSP)
-        const int8_t *const wend = wp + 8 * (size_t)groups;
-        (void)i;
-        if (groups & 1) {   /* then whole pairs of groups: one loop test per two */
-            ECM_GROUP2X2(q, wp);
-        }
-        while (wp < wend) {
-            ECM_GROUP2X2(q, wp);
-            ECM_GROUP2X2(q, wp);
+        for (i = 0; i < groups; ++i) {
+            if (g->w16) {
+                ECM_GROUP2X2(q, wp);
+            } else {
+                ECM_GROUP2X2_S8(q, wp);
+            }
         }
 #else
         for (i = 0; i < groups; ++i, q += 8, wp += 8) {
@@ -271,20 +371,20 @@ static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8
         }
 #endif
     } else {
-        for (i = 0; i < groups; ++i, q += 4, wp += 8) {
 #if defined(ECM_DSP)
-            int32_t xa, xb, w0, w1;
-            memcpy(&xa, q, 4);
-            memcpy(&xb, q + 2, 4);
-            memcpy(&w0, wp, 4);
-            memcpy(&w1, wp + 4, 4);
-            s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
-            s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
+        for (i = 0; i < groups; ++i) {
+            if (g->w16) {
+                ECM_GROUP1X2(q, wp);
+            } else {
+                ECM_GROUP1X2_S8(q, wp);
+            }
+        }
 #else
+        for (i = 0; i < groups; ++i, q += 4, wp += 8) {
             s00 += q[0] * wp[0] + q[1] * wp[2] + q[2] * wp[1] + q[3] * wp[3];
             s01 += q[0] * wp[4] + q[1] * wp[6] + q[2] * wp[5] + q[3] * wp[7];
-#endif
         }
+#endif
     }
 #endif
     s[0] = s00;
@@ -391,76 +491,128 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     }
 }
 #else
+#if defined(ECM_DSP)
+/* The sums of both rows (widened in g->q) with every channel pair, into g->acc as [pair][s00,
+ * s01, s10, s11]: the loop keeps only the sums and three pointers live, so nothing spills. */
+static inline void ecm_sums2_dsp(const ecm_gemm *g)
+{
+    const int32_t *bias = g->bias_eff;
+    const int32_t ng = g->k4 / 4;
+    const int16_t *const rows = g->q;
+    const int8_t *wp = g->w;
+    int32_t *acc = g->acc;
+    int32_t *const aend = acc + 2 * (g->n & ~1);
+    for (; acc < aend; acc += 4, bias += 2) {
+        const int8_t *const wend = wp + 16 * (size_t)ng;
+        const int16_t *qr = rows;
+        int32_t s00, s01, s10, s11;
+        ECM_LDRD_AT(s00, s01, bias, 0);
+        s10 = s00;
+        s11 = s01;
+        if (ng & 1) {   /* then whole fours of groups: one loop test per four */
+            ECM_GROUP2X2(qr, wp);
+        }
+        if (ng & 2) {
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+        }
+        while (wp < wend) {
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2(qr, wp);
+        }
+        acc[0] = s00;
+        acc[1] = s01;
+        acc[2] = s10;
+        acc[3] = s11;
+    }
+}
+
+/* y0, y1 = the sums of ecm_sums2_dsp requantized, the layer's constants in locals (int8 stores
+ * may alias *g). Inlined with constant flags for the usual layer: `table` ecm_rq's short form,
+ * `sat` the clamp is int8's own range (one ssat). */
+static inline __attribute__((always_inline)) void ecm_rows2(const ecm_gemm *g, int8_t *y0, int8_t *y1,
+                                                            const int table, const int sat)
+{
+    const int32_t *mult = g->multiplier, *shift = g->shift, *q = g->rq, *acc = g->acc;
+    const int32_t off = g->off, lo = g->lo, hi = g->hi;
+    const int8_t *const yend = y0 + (g->n & ~1);
+    ecm_sums2_dsp(g);
+    for (; y0 < yend; y0 += 2, y1 += 2, acc += 4, q += 8, mult += 2, shift += 2) {
+        int32_t s00, s01, s10, s11;
+        ECM_LDRD_AT(s00, s01, acc, 0);
+        ECM_LDRD_AT(s10, s11, acc, 8);
+        ECM_OUT2(y0[0], y1[0], s00, s10, table, sat, q, 0, mult[0], shift[0], off, lo, hi);
+        ECM_OUT2(y0[1], y1[1], s01, s11, table, sat, q, 16, mult[1], shift[1], off, lo, hi);
+    }
+}
+
+static inline void ecm_rows2_usual(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, 1, 1);
+}
+
+static inline void ecm_rows2_any(const ecm_gemm *g, int8_t *y0, int8_t *y1)
+{
+    ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127);
+}
+#endif
+
+#if defined(ECM_DSP)
+/* y0 = every channel pair of the one row widened in g->q: four weights of two channels per
+ * step, int16 weights when `w16` (a constant where inlined), else int8. */
+static inline __attribute__((always_inline)) void ecm_row1(const ecm_gemm *g, int8_t *y0, const int w16)
+{
+    const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff, *const rq = g->rq;
+    const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
+    const size_t pair_bytes = (w16 ? 16 : 8) * (size_t)(g->k4 / 4);
+    const int8_t *wp = g->w;
+    int32_t c;
+    for (c = 0; c + 1 < n; c += 2) {
+        const int8_t *const wend = wp + pair_bytes;
+        const int16_t *q = g->q;
+        int32_t s00 = bias[c], s01 = bias[c + 1];
+        while (wp < wend) {
+            if (w16) {
+                ECM_GROUP1X2(q, wp);
+            } else {
+                ECM_GROUP1X2_S8(q, wp);
+            }
+        }
+        y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
+        y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
+    }
+}
+#endif
+
 /* Output rows y0 (and y1 when rows == 2) of input rows r0 (, r1): every channel. */
 static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows, int8_t *y0,
                                  int8_t *y1)
 {
-    const size_t pair_bytes = 2 * (size_t)g->k4;
+    const size_t pair_bytes = (g->w16 ? 4 : 2) * (size_t)g->k4;
     int32_t c, s[4];
-#if !defined(ECM_MVE)
     ecm_widen_rows(r0, r1, rows, g->k, g->k4, g->q);
-#endif
     /* locals: int8 stores may alias *g, which would reload these for every output */
     const int32_t *const mult = g->multiplier, *const shift = g->shift, *const bias = g->bias_eff, *const rq = g->rq;
     const int32_t n = g->n, off = g->off, lo = g->lo, hi = g->hi;
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
-    const int sat = lo == -128 && hi == 127;   /* the clamp is int8's own: one ssat */
-    if (rows == 2) {   /* the common case written out: successive pairs' weights follow each other */
-        const int8_t *wp = w;
-        const int32_t ng = g->k4 / 4;
-        for (; c + 1 < n; c += 2) {
-            const int8_t *const wend = wp + 8 * (size_t)ng;
-            const int16_t *q = g->q;
-            int32_t s00 = bias[c], s01 = bias[c + 1], s10 = s00, s11 = s01;
-            if (ng & 1) {   /* then whole pairs of groups: one loop test per two */
-                ECM_GROUP2X2(q, wp);
-            }
-            while (wp < wend) {
-                ECM_GROUP2X2(q, wp);
-                ECM_GROUP2X2(q, wp);
-            }
-            if (rq != NULL) {
-                s00 = ecm_rq(s00, rq + 4 * c) + off;
-                s10 = ecm_rq(s10, rq + 4 * c) + off;
-                s01 = ecm_rq(s01, rq + 4 * c + 4) + off;
-                s11 = ecm_rq(s11, rq + 4 * c + 4) + off;
-            } else {
-                s00 = ecm_mbqm(s00, mult[c], shift[c]) + off;
-                s01 = ecm_mbqm(s01, mult[c + 1], shift[c + 1]) + off;
-                s10 = ecm_mbqm(s10, mult[c], shift[c]) + off;
-                s11 = ecm_mbqm(s11, mult[c + 1], shift[c + 1]) + off;
-            }
-            if (sat) {
-                y0[c] = (int8_t)__ssat(s00, 8);
-                y0[c + 1] = (int8_t)__ssat(s01, 8);
-                y1[c] = (int8_t)__ssat(s10, 8);
-                y1[c + 1] = (int8_t)__ssat(s11, 8);
-            } else {
-                y0[c] = ecm_clamp(s00, lo, hi);
-                y0[c + 1] = ecm_clamp(s01, lo, hi);
-                y1[c] = ecm_clamp(s10, lo, hi);
-                y1[c + 1] = ecm_clamp(s11, lo, hi);
-            }
+    if (rows == 2 && g->w16) {   /* the common case, with its flags as constants where they are usual */
+        if (rq != NULL && lo == -128 && hi == 127) {
+            ecm_rows2_usual(g, y0, y1);
+        } else {
+            ecm_rows2_any(g, y0, y1);
         }
-    } else {   /* one row (a fully connected layer's usual case): four weights of two channels per step */
-        const int8_t *wp = w;
-        const int32_t ng = g->k4 / 4;
-        for (; c + 1 < n; c += 2) {
-            const int8_t *const wend = wp + 8 * (size_t)ng;
-            const int16_t *q = g->q;
-            int32_t s00 = bias[c], s01 = bias[c + 1];
-            while (wp < wend) {
-                int32_t xa, xb, w0, w1;
-                ECM_LDRD(xa, xb, q);
-                ECM_LDRD(w0, w1, wp);
-                s00 = __smlad(xb, ecm_sxtb16_ror8(w0), __smlad(xa, __sxtb16(w0), s00));
-                s01 = __smlad(xb, ecm_sxtb16_ror8(w1), __smlad(xa, __sxtb16(w1), s01));
-            }
-            y0[c] = ecm_requant(s00, mult, shift, rq, c, off, lo, hi);
-            y0[c + 1] = ecm_requant(s01, mult, shift, rq, c + 1, off, lo, hi);
+        c = n & ~1;
+    } else if (rows == 1) {   /* one row (a fully connected layer's usual case) */
+        if (g->w16) {
+            ecm_row1(g, y0, 1);
+        } else {
+            ecm_row1(g, y0, 0);
         }
+        c = n & ~1;
     }
 #endif
     for (; c < n; c += 2) {

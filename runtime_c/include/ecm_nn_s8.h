@@ -12,7 +12,10 @@
  *   input zero point (-input_offset), which contributes exactly what the folded term added.
  * - packed weights of the matrix kernels: output channels in pairs, groups of four
  *   interleaved (ecm_gemm_s8.h), so one 8-byte load feeds a 2 x 2 block and __sxtb16 widens;
- *   depthwise weights in blocks of eight channels per tap ([C / 8][taps][8]).
+ *   depthwise weights in blocks of eight channels per tap ([C / 8][taps][8]). For the DSP path
+ *   the convolutions' and depthwise weights are emitted pre-widened to int16 instead (a second
+ *   form of the weights member under the preprocessor condition of that path; see
+ *   ecm_gemm_s8.h and ecm_depthwise_conv2d_s8.c), so the inner loops load them as they are.
  *
  * Layouts: activations NHWC; params as the portable kernels (ec_conv_s8.h, ec_matmul_s8.h;
  * groups must be 1). y must not overlap any input. No floating point. */

@@ -7,7 +7,9 @@
  * those taps, moved by a byte offset (delta). Then channels go through all taps a block at a
  * time. The weights are reordered by the compiler into blocks of eight channels,
  * [ceil(C / 8)][taps][8] (zero-padded), so a block's weights for successive taps sit 8 bytes
- * apart. DSP: four channels per word, widened with two __sxtb16 into (c0, c2), (c1, c3), and
+ * apart. DSP: four channels per input word, widened with two __sxtb16 into (c0, c2), (c1, c3);
+ * the compiler emits the weights already widened for this path (cmsis_ops.py: dw_blocks_s16,
+ * [ceil(C / 4)][taps][2] words of int16 pairs in the same order), so a tap is one ldrd, and
  * __smlabb / __smlatt accumulate each channel's own halfwords (a 3x3 kernel is unrolled).
  * Helium: eight int16 lanes per step, products widened by vmullb / vmullt into even and odd
  * int32 accumulators, requantized four lanes at a time, then narrowed back into channel order
@@ -65,6 +67,7 @@ typedef struct {
     const int8_t *w;
     const int32_t *bias_eff, *multiplier, *shift, *rq;
     int32_t off, lo, hi;
+    int usual;           /* DSP: blocks4_usual applies */
 } dw_layer;
 
 #if defined(ECM_MVE)
@@ -157,76 +160,95 @@ static void block8(const dw_layer *d, int32_t c, int8_t *y)
 /* Channel c of one pixel, one tap at a time (the tail of a block, and every channel without DSP). */
 static int32_t channel(const dw_layer *d, int32_t c)
 {
+#if defined(ECM_DSP)   /* the widened form: channel c is int16 number (c % 2) * 2 + (c % 4) / 2 of a tap's 8 bytes */
+    const int8_t *wb = d->w + (size_t)(c / 4) * (size_t)d->nt * 8 + (size_t)(c % 2 * 4 + c % 4 / 2 * 2);
+#else
     const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
+#endif
     int32_t s = d->bias_eff[c], t;
-    for (t = 0; t < d->nt; ++t) {
-        s += d->taps[t][c + d->delta] * wb[8 * t];
+    for (t = 0; t < d->nt; ++t, wb += 8) {
+#if defined(ECM_DSP)
+        int16_t wv;
+        memcpy(&wv, wb, sizeof wv);
+#else
+        const int8_t wv = *wb;
+#endif
+        s += d->taps[t][c + d->delta] * wv;
     }
     return s;
 }
 
 #if defined(ECM_DSP)
-/* One tap of a four-channel block: x and w words, each channel's halfword products. */
-#define ECM_DW_TAP(xp, wp)                                      \
-    do {                                                        \
-        const int32_t xv = ecm_word(xp), wv = ecm_word(wp);     \
-        const int32_t xl = __sxtb16(xv), wl = __sxtb16(wv);     \
-        const int32_t xh = ecm_sxtb16_ror8(xv), wh = ecm_sxtb16_ror8(wv); \
-        a0 = __smlabb(xl, wl, a0);                              \
-        a2 = __smlatt(xl, wl, a2);                              \
-        a1 = __smlabb(xh, wh, a1);                              \
-        a3 = __smlatt(xh, wh, a3);                              \
+/* a0..a3 += tap t of a four-channel block: the word at tps[t] + xcs widened by __sxtb16 into
+ * (c0, c2), (c1, c3) and multiplied by the tap's widened weights (wps + 8 t bytes) halfword by
+ * halfword. One asm per tap, so that gcc cannot hoist the loads of later taps above this one's
+ * products: with four sums live they would be spilled. t is a constant. */
+#define ECM_DW_TAP(tps, xcs, wps, t)                                                       \
+    do {                                                                                  \
+        int32_t x_, xl_, wl_, wh_;                                                        \
+        __asm__ volatile("ldr %[x], [%[tp], %[to]]\n\t"                                   \
+                         "ldr %[x], [%[x], %[xc]]\n\t"                                    \
+                         "ldrd %[wl], %[wh], [%[wp], %[wo]]\n\t"                          \
+                         "sxtb16 %[xl], %[x]\n\t"                                         \
+                         "sxtb16 %[x], %[x], ror #8\n\t"                                  \
+                         "smlabb %[a0], %[xl], %[wl], %[a0]\n\t"                          \
+                         "smlatt %[a2], %[xl], %[wl], %[a2]\n\t"                          \
+                         "smlabb %[a1], %[x], %[wh], %[a1]\n\t"                           \
+                         "smlatt %[a3], %[x], %[wh], %[a3]"                               \
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),    \
+                           [x] "=&r"(x_), [xl] "=&r"(xl_), [wl] "=&r"(wl_), [wh] "=&r"(wh_) \
+                         : [tp] "r"(tps), [to] "i"(4 * (t)), [xc] "r"(xcs), [wp] "r"(wps),  \
+                           [wo] "i"(8 * (t))                                              \
+                         : "memory");                                                     \
     } while (0)
 
-/* Channels [c, c + 4) of one pixel (all four exist) into y (the pixel's first channel). */
-static void block4(const dw_layer *d, int32_t c, int8_t *y)
+/* Channels [0, 4 (ch / 4)) of one pixel into y, four at a time, every constant of the layer in a
+ * local (int8 stores may alias anything). The flags are constants where the caller inlines this
+ * for the common layer: `nine` a 3x3 kernel (taps unrolled), `table` ecm_rq's short form, `sat`
+ * the clamp is int8's own range (one ssat). */
+static inline __attribute__((always_inline)) void blocks4(const dw_layer *d, int8_t *y, const int nine,
+                                                          const int table, const int sat)
 {
-    const int8_t *const *tp = d->taps;
-    const int8_t *wb = d->w + (size_t)(c / 8) * (size_t)d->nt * 8 + (size_t)(c % 8);
-    int32_t a0 = d->bias_eff[c], a1 = d->bias_eff[c + 1], a2 = d->bias_eff[c + 2], a3 = d->bias_eff[c + 3], t;
-    const int32_t xc = c + d->delta;
-    if (d->nt == 9) {
-        ECM_DW_TAP(tp[0] + xc, wb);
-        ECM_DW_TAP(tp[1] + xc, wb + 8);
-        ECM_DW_TAP(tp[2] + xc, wb + 16);
-        ECM_DW_TAP(tp[3] + xc, wb + 24);
-        ECM_DW_TAP(tp[4] + xc, wb + 32);
-        ECM_DW_TAP(tp[5] + xc, wb + 40);
-        ECM_DW_TAP(tp[6] + xc, wb + 48);
-        ECM_DW_TAP(tp[7] + xc, wb + 56);
-        ECM_DW_TAP(tp[8] + xc, wb + 64);
-    } else {
-        for (t = 0; t < d->nt; ++t) {
-            ECM_DW_TAP(tp[t] + xc, wb + 8 * t);
-        }
-    }
-    {   /* locals: int8 stores may alias *d, which would reload these for every output */
-        const int32_t *const rq = d->rq;
-        const int32_t off = d->off, lo = d->lo, hi = d->hi;
-        if (rq != NULL) {
-            a0 = ecm_rq(a0, rq + 4 * c) + off;
-            a1 = ecm_rq(a1, rq + 4 * c + 4) + off;
-            a2 = ecm_rq(a2, rq + 4 * c + 8) + off;
-            a3 = ecm_rq(a3, rq + 4 * c + 12) + off;
+    const int8_t *const *const tp = d->taps;
+    const int32_t *wq = (const int32_t *)(const void *)d->w, *b = d->bias_eff, *q = d->rq, *m = d->multiplier, *sh = d->shift;
+    const int32_t nt = d->nt, off = d->off, lo = d->lo, hi = d->hi;
+    const int8_t *const yend = y + (d->ch & ~3);
+    int32_t xc = d->delta, t;
+    for (; y < yend; y += 4, xc += 4, b += 4, q += 16, m += 4, sh += 4) {
+        int32_t a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
+        if (nine) {
+            ECM_DW_TAP(tp, xc, wq, 0);
+            ECM_DW_TAP(tp, xc, wq, 1);
+            ECM_DW_TAP(tp, xc, wq, 2);
+            ECM_DW_TAP(tp, xc, wq, 3);
+            ECM_DW_TAP(tp, xc, wq, 4);
+            ECM_DW_TAP(tp, xc, wq, 5);
+            ECM_DW_TAP(tp, xc, wq, 6);
+            ECM_DW_TAP(tp, xc, wq, 7);
+            ECM_DW_TAP(tp, xc, wq, 8);
+            wq += 18;
         } else {
-            const int32_t *const mult = d->multiplier, *const shift = d->shift;
-            a0 = ecm_mbqm(a0, mult[c], shift[c]) + off;
-            a1 = ecm_mbqm(a1, mult[c + 1], shift[c + 1]) + off;
-            a2 = ecm_mbqm(a2, mult[c + 2], shift[c + 2]) + off;
-            a3 = ecm_mbqm(a3, mult[c + 3], shift[c + 3]) + off;
+            for (t = 0; t < nt; ++t, wq += 2) {
+                ECM_DW_TAP(tp + t, xc, wq, 0);
+            }
         }
-        if (lo == -128 && hi == 127) {
-            y[c] = (int8_t)__ssat(a0, 8);
-            y[c + 1] = (int8_t)__ssat(a1, 8);
-            y[c + 2] = (int8_t)__ssat(a2, 8);
-            y[c + 3] = (int8_t)__ssat(a3, 8);
-        } else {
-            y[c] = ecm_clamp(a0, lo, hi);
-            y[c + 1] = ecm_clamp(a1, lo, hi);
-            y[c + 2] = ecm_clamp(a2, lo, hi);
-            y[c + 3] = ecm_clamp(a3, lo, hi);
-        }
+        ECM_OUT(y[0], a0, table, sat, q, 0, m[0], sh[0], off, lo, hi);
+        ECM_OUT(y[1], a1, table, sat, q, 16, m[1], sh[1], off, lo, hi);
+        ECM_OUT(y[2], a2, table, sat, q, 32, m[2], sh[2], off, lo, hi);
+        ECM_OUT(y[3], a3, table, sat, q, 48, m[3], sh[3], off, lo, hi);
     }
+}
+
+/* The usual layer (3x3, a requantization table, int8's clamp) with its flags as constants. Not
+ * inlined into the pixel loop, whose live values would crowd the block loop's registers. */
+static __attribute__((noinline)) void blocks4_usual(const dw_layer *d, int8_t *y)
+{
+    blocks4(d, y, 1, 1, 1);
+}
+
+static void blocks4_any(const dw_layer *d, int8_t *y)
+{
+    blocks4(d, y, d->nt == 9, d->rq != NULL, d->lo == -128 && d->hi == 127);
 }
 #endif
 #endif
@@ -242,9 +264,12 @@ static void pixel(const dw_layer *d, int8_t *y)
     }
 #else
 #if defined(ECM_DSP)
-    for (; c + 4 <= d->ch; c += 4) {
-        block4(d, c, y);
+    if (d->usual) {
+        blocks4_usual(d, y);
+    } else {
+        blocks4_any(d, y);
     }
+    c = d->ch & ~3;
 #endif
     for (; c < d->ch; ++c) {
         y[c] = ecm_requant(channel(d, c), d->multiplier, d->shift, d->rq, c, d->off, d->lo, d->hi);
@@ -257,15 +282,16 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
                              const int32_t *rq, int8_t *y, void *scratch)
 {
     const size_t x_img = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->in_c;
+    const int32_t nt = p->k_h * p->k_w;
     const int8_t **taps = (const int8_t **)scratch;
-    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * p->k_h * p->k_w);
-    int8_t *zrow = (int8_t *)scratch + 12 * p->k_h * p->k_w;
+    int32_t *toff = (int32_t *)((int8_t *)scratch + 8 * nt);
+    int8_t *zrow = (int8_t *)scratch + 12 * nt;
     dw_layer d;
     const int32_t step = p->stride_w * p->in_c;
     int32_t b, oh, ow;
     d.taps = taps;
     d.delta = 0;
-    d.nt = p->k_h * p->k_w;
+    d.nt = nt;
     d.ch = p->in_c;
     d.w = w;
     d.bias_eff = bias_eff;
@@ -275,6 +301,11 @@ void ecm_depthwise_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, cons
     d.off = p->output_offset;
     d.lo = p->act_min;
     d.hi = p->act_max;
+#if defined(ECM_DSP) && !defined(ECM_MVE)
+    d.usual = d.nt == 9 && rq != NULL && d.lo == -128 && d.hi == 127;
+#else
+    d.usual = 0;
+#endif
     memset(zrow, -p->input_offset, (size_t)p->in_c);
     tap_offsets(p, toff);
     for (b = 0; b < p->n; ++b) {

@@ -25,6 +25,7 @@ void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int
     g.hi = p->act_max;
     g.q = (int16_t *)scratch;
     g.n4 = (p->n + 3) / 4 * 4;
+    g.w16 = 0;   /* int8 weights on every path (ecm_gemm_s8.h) */
     g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
     ecm_gemm_matrix(&g, x, (size_t)p->k, p->m, y);
 }

@@ -113,6 +113,52 @@ def test_block_chain_under_qemu(cpu, seed):
     _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
 
 
+def _dw_chain():
+    """Depthwise layers off the usual 3x3 path: a 5x3 kernel with strides, dilation and padding,
+    a 1x1 kernel, 12 channels (blocks of four starting inside a block of eight), then a pointwise
+    layer; the clamps are random, so some are narrower than int8's."""
+    rng = np.random.default_rng(13)
+    x = cc.input_value(rng, (1, 9, 8, 12))
+    d1 = cc.conv_node(rng, x, 12, (5, 3), (2, 1), (2, 1, 2, 1), (1, 2), depthwise=True, name="d1")
+    d2 = cc.conv_node(rng, d1.outputs[0], 12, (1, 1), depthwise=True, name="d2")
+    d3 = cc.conv_node(rng, d2.outputs[0], 12, (3, 3), pads=(1, 1, 1, 1), depthwise=True, name="d3")
+    pw = cc.conv_node(rng, d3.outputs[0], 6, (1, 1), name="pw")
+    g = cc.graph([x], [d1, d2, d3, pw])
+    return g, cc.feeds(rng, g)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+@pytest.mark.parametrize("table", [True, False])
+def test_depthwise_chain_under_qemu(cpu, table, monkeypatch):
+    """Every depthwise path of the core, with and without the short requantization table (the
+    table withheld as the compiler does where its bound fails)."""
+    from edgec.backend import cmsis_ops
+    from edgec.backend.c import emit_c
+    if not table:
+        monkeypatch.setattr(cmsis_ops, "requant_table", lambda *a, **k: None)
+    g, feeds = _dw_chain()
+    src = emit_c(g, "t", target="cmsis")
+    assert src.files["t.c"].count("ecm_depthwise_conv2d_s8(") == 3
+    assert ("_rq" in src.files["t_weights.h"]) == table
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
+def test_fully_connected_rows_under_qemu(cpu):
+    """A fully connected layer over three rows (a row pair and a last row) with an odd channel
+    count: int8 weights on every path, also where the convolutions' are widened (DSP)."""
+    from edgec.backend.c import emit_c
+    rng = np.random.default_rng(14)
+    x = cc.input_value(rng, (3, 22))
+    g = cc.graph([x], [cc.fc_node(rng, x, 7)])
+    feeds = cc.feeds(rng, g)
+    src = emit_c(g, "t", target="cmsis")
+    assert "ecm_fully_connected_s8(" in src.files["t.c"] and "#if" not in src.files["t_weights.c"]
+    _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
+
+
 @qemu
 @pytest.mark.parametrize("key,cpu", [("kws", "cortex-m4"), ("kws", "cortex-m55"), ("kws", "cortex-m0plus"),
                                      ("cnn", "cortex-m4"), ("cnn", "cortex-m55"), ("ad01", "cortex-m55")])
