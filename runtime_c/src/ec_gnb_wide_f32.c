@@ -2,11 +2,20 @@
  * feature range (pairwise summation) as a loop with an explicit stack of pending right halves. */
 #include "ec_gnb.h"
 
-float ec_gnb_wide_sum_f32(const ec_gnb_f32_params *p, const float *x, int32_t c)
+/* The block rule over features [start, start + n) of one class's theta and var rows. */
+static float range_sum(const float *x, const float *th, const float *var, int32_t start, int32_t n)
+{
+    float res = 0.0f;
+    EC_GNB_BLOCK_SUM(res, x + start, th + start, var + start, n);
+    return res;
+}
+
+/* numpy's pairwise sum over features [0, n_features). */
+static float wide_sum(const float *x, const float *th, const float *var, int32_t n_features)
 {
     int32_t right_start[32], right_n[32], pending[32];
     float left[32];
-    int32_t depth = 0, start = 0, n = p->n_features;
+    int32_t depth = 0, start = 0, n = n_features;
     float ret;
     for (;;) {
         while (n > EC_GNB_BLOCK) {             /* descend into the left half, remember the right */
@@ -17,7 +26,7 @@ float ec_gnb_wide_sum_f32(const ec_gnb_f32_params *p, const float *x, int32_t c)
             ++depth;
             n = half;
         }
-        ret = ec_gnb_range_f32(p, x, c, start, n);
+        ret = range_sum(x, th, var, start, n);
         for (;;) {                             /* climb: a finished left half starts its right */
             if (depth == 0) {
                 return ret;
@@ -32,5 +41,15 @@ float ec_gnb_wide_sum_f32(const ec_gnb_f32_params *p, const float *x, int32_t c)
             --depth;
             ret = left[depth] + ret;
         }
+    }
+}
+
+void ec_gnb_wide_f32(const ec_gnb_f32_params *p, const float *x, float *y)
+{
+    const int32_t n = p->n_features;
+    int32_t c;
+    for (c = 0; c < p->n_classes; ++c) {
+        const size_t row = (size_t)c * (size_t)n;
+        y[c] = p->log_prior[c] + (p->norm[c] - 0.5f * wide_sum(x, p->theta + row, p->var + row, n));
     }
 }
