@@ -192,7 +192,7 @@ def _scratch(a: KnnAttrs, ins, outs) -> int:
 @dataclass(frozen=True, eq=False)
 class TrainStorage:
     """How the C stores the training rows: `kind` (an ec_knn_storage name), the stored array and,
-    for the dictionary form, every feature's sorted distinct values and where each starts."""
+    for the dictionary form, every feature's distinct values (in bit order) and where each starts."""
 
     kind: str
     data: np.ndarray
@@ -206,7 +206,7 @@ class TrainStorage:
 
 
 def dictionary_codes(train: np.ndarray) -> TrainStorage | None:
-    """uint8 codes into each feature's sorted distinct values (exact: the codes give back the same
+    """uint8 codes into each feature's distinct float32 values (exact: the codes give back the same
     float32 bits), or None when a feature has more than 256 values. Standardised pixels (17 values
     per digits feature) or one-decimal measurements (iris) need a quarter of float32's bytes."""
     values, codes, offset = [], np.empty(train.shape, np.uint8), [0]

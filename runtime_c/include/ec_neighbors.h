@@ -11,7 +11,7 @@ extern "C" {
 /* How the training rows are stored: float32, or, when every value is an integer that fits, the
  * narrowest exact integer type (the values compared are the same floats, in 1/4 or 1/2 the bytes),
  * or, when no feature has more than 256 distinct values, a uint8 code per value indexing the
- * feature's own sorted values (the row's value of feature j: dict[dict_offset[j] + code]). */
+ * feature's own distinct values (the row's value of feature j: dict[dict_offset[j] + code]). */
 typedef enum {
     EC_KNN_TRAIN_F32 = 0,
     EC_KNN_TRAIN_U8 = 1,
