@@ -41,7 +41,7 @@ class PackedLeaves:
     """One of ec_tree_leaves' encodings (see runtime_c/include/ec_trees.h)."""
 
     n_targets: int
-    kind: str                      # "direct" | "palette" | "sparse"
+    kind: str                      # "direct" | "palette" | "sparse" ("votes": the walker's, no tables)
     values: np.ndarray | None      # direct: float32 [rows * targets]
     palette: np.ndarray | None     # float32 distinct values
     entries: np.ndarray | None     # uint8/16/32

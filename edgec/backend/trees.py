@@ -5,8 +5,9 @@ layout as constants into `<model>_<node>_walk.c` (a predicted branch per node, s
 accumulators, votes counted in one register when every leaf is a pure class);
 "code": one if-else C function per tree in a generated `<model>_<node>.c` (see tree_code.py).
 Both add the deduplicated leaf rows in tree order in float32 (the table form counts the votes of
-pure leaves in integers, which is exact), so both are bit-identical to the op's reference. "auto" compiles both candidates alone with the host gcc
-(-c at the build's -O level) and measures their code + data bytes. The if-else form runs about
+pure leaves in integers, which is exact), so both are bit-identical to the op's reference.
+"auto" compiles both candidates alone with the host gcc (-c at the build's -O level) and
+measures their code + data bytes. The if-else form runs about
 1.5 to 2.5 times faster on a desktop core (no node decoding, a branch per split that the CPU
 predicts per node), so auto takes it whenever it costs at most SPEED_SIZE_FACTOR times the
 table's bytes (single trees, small forests, shallow boosting), and the table otherwise; the

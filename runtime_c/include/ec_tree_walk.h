@@ -129,7 +129,8 @@ void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples
         }
 #if EC_TREE_LEAF == 3
         for (k = 0; k < EC_TREE_NT; ++k) {
-            ys[k] = p->base[k] + (float)(uint32_t)((votes >> (k * EC_TREE_VB)) & ((1u << EC_TREE_VB) - 1u));
+            const uint32_t count = (uint32_t)(votes >> (k * EC_TREE_VB)) & ((1u << EC_TREE_VB) - 1u);
+            ys[k] = p->base[k] + (float)count;
         }
 #elif EC_TREE_ACC
         for (k = 0; k < EC_TREE_NT; ++k) {
