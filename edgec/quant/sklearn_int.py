@@ -7,8 +7,10 @@ The float graph from the scikit-learn (or ONNX-ML) front end is rewritten in pla
                                                                  -> scale_s32 -> float outputs
 Per-feature affine steps between X and a tree or linear layer (the scalers of a Pipeline) are
 folded into its thresholds or weights first. Distance models (NearestCentroid, GaussianNB, rbf
-kernels) get integer distances (sklearn_int_distance). A tree threshold t is mapped to its own code T, so
-`q <= T` equals `x <= t` except for x just above t in the same quantization step. Consumers of X with
+kernels) get integer distances (sklearn_int_distance). Trees read bucket codes instead, whose edges
+are their own thresholds (sklearn_bucketize): `q <= T` then equals `x <= t` on every input. Only
+when a feature has more distinct thresholds than codes do trees fall back to the uniform grid,
+where t maps to its own code T and x just above t in the same step goes left. Consumers of X with
 no integer form (poly or sigmoid kernels, ...) keep reading the float features: float islands, listed.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from edgec.ops.classic_q import (INT_TYPES, FeatureQuantAttrs, LinearQAttrs, Sca
                                  qrange)
 from edgec.ops.elementwise import PointwiseAttrs
 from edgec.passes.eliminate_dead_code import eliminate_dead_code
+from edgec.quant.sklearn_bucketize import bucketize_trees
 from edgec.quant.sklearn_int_distance import integer_distances
 
 _AFFINE_OPS = ("add", "sub", "mul", "div")
@@ -76,11 +79,16 @@ def integerize(g: Graph, sample: np.ndarray, bits: int) -> tuple[Graph, list[str
     nodes = [Node("feature_quantize", [x], [xq], FeatureQuantAttrs(scale, zp, bits), "feature_quantize")]
     consumers = g.consumers()
     replaced: dict[int, list[Node]] = integer_distances(g, x, xq, scale, zp, bits, sample, consumers)
+    trees = []
     for n in consumers.get(x, []):
         chain, end, affine = _affine_chain(g, n, x, consumers)
+        if end is not None and end.op == "tree_ensemble" and np.all(affine.a > 0):
+            trees.append((end, chain, affine))
+            continue
         new = _integer_node(end, affine, xq, scale, zp, bits) if end is not None else None
         if new is not None:
             replaced[id(end)] = new
+    nodes += _integer_trees(trees, x, xq, scale, zp, bits, replaced)
     for n in g.nodes:
         nodes.extend(replaced.get(id(n), [n]))
     out = Graph(g.name, g.inputs, g.outputs, nodes)
@@ -133,9 +141,24 @@ def _feature_const(n: Node, v: Value, f: int):
     return np.broadcast_to(c.reshape(-1), (f,)).astype(np.float64), n.inputs[0] is v
 
 
+def _integer_trees(trees, x: Value, xq: Value, scale, zp, bits, replaced: dict) -> list[Node]:
+    """Integer forms of the tree ensembles reading x (each after its scaler steps), into
+    `replaced`: on bucket codes, exact, when every feature's merged thresholds fit the codes; else
+    on the uniform grid. Returns the bucketize node to add, if any."""
+    if not trees:
+        return []
+    bucket = bucketize_trees(x, [(end, chain) for end, chain, _ in trees], bits)
+    if bucket is None:
+        for end, _, affine in trees:
+            replaced[id(end)] = _tree_q(end, affine, xq, scale, zp, bits)
+        return []
+    node, thresholds = bucket
+    for end, _, _ in trees:
+        replaced[id(end)] = _tree_q_nodes(end, node.outputs[0], thresholds[id(end)], bits)
+    return [node]
+
+
 def _integer_node(n: Node, aff: FeatureAffine, xq: Value, scale, zp, bits) -> list[Node] | None:
-    if n.op == "tree_ensemble" and np.all(aff.a > 0):
-        return _tree_q(n, aff, xq, scale, zp, bits)
     if n.op == "gemm" and n.inputs[1].is_const and (len(n.inputs) < 3 or n.inputs[2] is None or n.inputs[2].is_const):
         return _linear_q(n, aff, xq, scale, zp, bits)
     return None
@@ -160,6 +183,13 @@ def _tree_q(n: Node, aff: FeatureAffine, xq: Value, scale, zp, bits) -> list[Nod
         r = (tx.astype(np.float32) / scale[f]).astype(np.float64)
         T = np.sign(r) * np.floor(np.abs(r) + 0.5) + zp[f]
     T = np.where(internal, np.clip(np.nan_to_num(T, nan=lo, posinf=hi, neginf=lo), lo, hi), 0).astype(np.int32)
+    return _tree_q_nodes(n, xq, T, bits)
+
+
+def _tree_q_nodes(n: Node, xq: Value, T: np.ndarray, bits: int) -> list[Node]:
+    """tree_ensemble_q on the codes xq with integer thresholds T (int16 leaves), and the float
+    output computed from its int32 scores."""
+    t = n.attrs.trees
     vmax = max(float(np.abs(t.leaf_values).max(initial=0.0)), float(np.abs(t.base).max(initial=0.0)) / max(1, t.n_trees))
     # leaf values are int16 in both modes: boosting sums hundreds of small leaves, whose int8
     # rounding errors add up to flipped classes, and leaves are a small part of a forest's flash
@@ -208,7 +238,7 @@ def _argmax_on_integers(g: Graph) -> Graph:
     return g
 
 
-_BOUNDARY = {"feature_quantize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "sq_distance_q", "knn_q", "copy", "reshape", "identity"}
+_BOUNDARY = {"feature_quantize", "feature_bucketize", "scale_s32", "arg_max", "tree_ensemble_q", "linear_q", "sq_distance_q", "knn_q", "copy", "reshape", "identity"}
 
 
 def _islands(g: Graph) -> list[str]:

@@ -15,6 +15,18 @@ typedef struct {
 void ec_feature_quantize_s16(const ec_feature_quant_params *p, const float *x, int32_t n_samples, int16_t *q);
 void ec_feature_quantize_s8(const ec_feature_quant_params *p, const float *x, int32_t n_samples, int8_t *q);
 
+/* Per-feature codes for integer trees: q[f] = min + 1 + the number of feature f's edges (its
+ * distinct tree thresholds, edges[offsets[f] .. offsets[f + 1]), increasing) below x[f]; NaN -> min.
+ * A node with edge k tests q <= min + 1 + k, exactly the float test x <= edge. */
+typedef struct {
+    int32_t n_features;
+    const float *edges;
+    const int32_t *offsets;
+} ec_feature_bucketize_params;
+
+void ec_feature_bucketize_s16(const ec_feature_bucketize_params *p, const float *x, int32_t n_samples, int16_t *q);
+void ec_feature_bucketize_s8(const ec_feature_bucketize_params *p, const float *x, int32_t n_samples, int8_t *q);
+
 /* Tree tables over integer features: internal node i goes left when q[feature[i]] <= threshold[i]
  * (the missing code only at missing_left nodes); y = base + sum of the reached int16 leaves (int32). */
 #define EC_TREE_TABLE_Q_FIELDS(T)      \
