@@ -23,8 +23,10 @@ def test_example_on_emulated_core_is_bit_exact_with_simulator(examples, example,
         np.testing.assert_array_equal(r.outputs[name], want, err_msg=f"{example} ({target}) on {cpu}/{board}: {name}")
     assert len(r.instructions) == len(next(iter(batches.values())))
     # every inference does the model's MACs at least once: more instructions than MACs / 2
-    # even with dual MACs per instruction, and no run is wildly off from the others
-    assert all(c > art.macs // 2 for c in r.instructions)
+    # even with dual MACs per instruction (MACs / 16 with Helium: vmladav takes 16 lanes), and no
+    # run is wildly off from the others
+    per_instr = 16 if cpu == "cortex-m55" and target != "portable" else 2
+    assert all(c > art.macs // per_instr for c in r.instructions)
     assert max(r.instructions) < 1.1 * min(r.instructions)
     assert 0 < r.stack_bytes_measured <= r.size["stack_bytes"]  # the static bound holds
 
