@@ -325,9 +325,15 @@ static inline __attribute__((always_inline)) void blocks(const dw_layer *d, int8
     const int32_t n16 = d->pairs ? d->ch / 16 : 0, c0 = 16 * n16, nb = (d->ch - c0) / 8;
     if (sat) {
         blocks16_clamp(d, n16, y, 1);
-        blocks8_clamp(d, c0, nb, y, 1);
     } else {
         blocks16_clamp(d, n16, y, 0);
+    }
+    if (nb == 0) {   /* the usual case: no set-up of the eight-channel blocks */
+        return;
+    }
+    if (sat) {
+        blocks8_clamp(d, c0, nb, y, 1);
+    } else {
         blocks8_clamp(d, c0, nb, y, 0);
     }
 }
