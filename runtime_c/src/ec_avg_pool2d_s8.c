@@ -48,11 +48,17 @@ static void sum_taps(const ec_pool2d_s8_params *p, const int8_t *xb, int32_t hs,
         const int32_t n8 = nb & ~7;   /* whole steps of eight unpredicated, then the rest */
         const mve_pred16_t pt = vctp16q((uint32_t)(nb - n8));
         int16_t a16[EC_AVG_S8_BLOCK];
-        for (k = 0; k < nb; k += 8) {
-            vstrhq_p_s16(a16 + k, vdupq_n_s16(0), vctp16q((uint32_t)(nb - k)));
+        for (k = 0; k < n8; k += 8) {
+            vstrhq_s16(a16 + k, vdupq_n_s16(0));
+        }
+        if (n8 < nb) {
+            vstrhq_p_s16(a16 + n8, vdupq_n_s16(0), pt);
         }
         EC_AVG_FOR_TAPS(EC_AVG_ADD16)
-        for (k = 0; k < nb; k += 4) {
+        for (k = 0; k < n8; k += 4) {
+            vstrwq_s32(acc + k, vldrhq_s32(a16 + k));
+        }
+        for (; k < nb; k += 4) {
             const mve_pred16_t pr = vctp32q((uint32_t)(nb - k));
             vstrwq_p_s32(acc + k, vldrhq_z_s32(a16 + k, pr), pr);
         }
