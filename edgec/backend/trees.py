@@ -3,9 +3,10 @@
 "table": packed node words (tree_table.py) walked by ec_tree_walk.h, compiled per model with the
 layout as constants into `<model>_<node>_walk.c` (one tree at a time with a predicted branch per
 node, or four trees at a time branch-free when the node data outgrows L1);
-"code": one if-else C function per tree in a generated `<model>_<node>.c` (see tree_code.py).
-Both read the same deduplicated leaf tables and add leaf rows in tree order in float32, so both
-are bit-identical to the op's reference. "auto" compiles both candidates alone with the host gcc
+"code": one if-else C function per sample in a generated `<model>_<node>.c` whose leaves add
+their constants into local accumulators (see tree_code.py; tree_fuse.py folds a following
+division and arg max into it). Both add the leaf values in tree order in float32, so both are
+bit-identical to the op's reference. "auto" compiles both candidates alone with the host gcc
 (-c at the build's -O level) and measures their code + data bytes. The if-else form runs two to
 four times faster (no node decoding, branches the CPU predicts per split), so auto takes it
 whenever it costs at most SPEED_SIZE_FACTOR times the table's bytes (single trees, small
@@ -21,7 +22,7 @@ import numpy as np
 from edgec.backend.cformat import c_array_body
 from edgec.backend.names import c_identifier
 from edgec.backend.objsize import object_bytes
-from edgec.backend.tree_code import ensemble_header, ensemble_source, leaf_macros, leaves_c, leaves_initializer
+from edgec.backend.tree_code import PLAIN, emit_code, leaf_macros, leaves_c, leaves_initializer, probe_source
 from edgec.backend.tree_table import PackedLeaves, PackedNodes, dedup_rows, pack_leaves, pack_nodes, preorder
 from edgec.errors import BuildError, EdgecError
 from edgec.ir.graph import DType
@@ -128,8 +129,7 @@ def measured_sizes(p: TreePlan) -> dict[str, int]:
     """Code + data bytes of each candidate form (code only when the forest is small enough)."""
     sizes = {"table": object_bytes(table_probe_source(p), opt=OPT_LEVEL)}
     if p.trees.n_nodes <= CODE_FORM_MAX_NODES:
-        src = ensemble_source(p.trees, p.node_row, p.leaves, "probe_trees", "probe_trees.h")
-        sizes["code"] = object_bytes(src, {"probe_trees.h": ensemble_header("probe_trees")}, opt=OPT_LEVEL)
+        sizes["code"] = object_bytes(*probe_source(p.trees), opt=OPT_LEVEL)
     return sizes
 
 
@@ -175,22 +175,25 @@ def emit_tree_graph(ctx, node) -> None:
     ctx.call("ec_tree_graph_f32", p, ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
 
 
+def emits_code(node) -> bool:
+    """True when tree_ensemble `node` is emitted in the code form."""
+    t = node.attrs.trees
+    return not has_shared_nodes(t) and choose_layout(t, getattr(node.attrs, "layout", "auto")) == "code"
+
+
 def emit_tree_ensemble(ctx, node) -> None:
     t, x, y = node.attrs.trees, node.inputs[0], node.outputs[0]
     if has_shared_nodes(t):
         emit_tree_graph(ctx, node)
         return
+    if emits_code(node):
+        emit_code(ctx, node, t, PLAIN)
+        return
     p = plan_trees(t)
-    layout = choose_layout(t, getattr(node.attrs, "layout", "auto"))
-    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, {layout} form")
+    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, table form")
     ctx.use("ec_tree_leaves")
     args = (ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
     fn = f"{ctx.prefix}_{c_identifier(node.name, 'trees')}"
-    if layout == "code":
-        ctx.add_file(f"{fn}.c", ensemble_source(t, p.node_row, p.leaves, fn, f"{fn}.h"), header=f"{fn}.h",
-                     header_text=ensemble_header(fn))
-        ctx.call(fn, *args)
-        return
     ptr = {}
     for key, (arr, _) in _node_arrays(p).items():
         dt = _WORD_DTYPE[arr.dtype.itemsize] if key in ("nodes",) else None
