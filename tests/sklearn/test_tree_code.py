@@ -6,7 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_digits, load_iris
-from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
+                              RandomForestClassifier, RandomForestRegressor)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import edgec
@@ -14,8 +15,10 @@ from edgec.artifact import Artifact
 from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
 from edgec.backend.tree_code import integer_sums, sample_function
+from edgec.backend.tree_fuse import merge_side_by_side, side_by_side
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
 from edgec.ops.elementwise import BinaryAttrs
+from edgec.ops.movement import ConcatAttrs
 from edgec.ops.select import ArgMaxAttrs
 from edgec.ops.tree_ensemble import TreeEnsembleAttrs, ensemble_sum, make_ensemble
 from edgec.ops.tree_predict import TreeHead
@@ -160,3 +163,48 @@ def test_integer_modes_of_a_tree_still_work(quant):
     Xtr, ytr, Xte = _split(load_iris)
     est = DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
     check_sklearn(est, Xte, quant=quant, sample=Xtr, min_agreement=0.99 if quant == "int8" else 0.995)
+
+
+def test_side_by_side_ensembles_sum_as_their_parts():
+    parts = [random_ensemble(np.random.default_rng(s), n_trees=3 + s, n_targets=1 + s % 2) for s in range(3)]
+    merged = side_by_side(parts)
+    X = inputs_with_nan(np.random.default_rng(0), 200, 7)
+    want = np.concatenate([ensemble_sum(p, X) for p in parts], axis=1)
+    assert_bits_equal(ensemble_sum(merged, X), want)
+    for layout in ("table", "code"):   # the C forms too: other parts' zero entries are never added
+        x = Value("X", TensorType((200, 7), DType.F32))
+        outs = [Value(f"s{i}", TensorType((200, p.n_targets), DType.F32)) for i, p in enumerate(parts)]
+        y = Value("y", TensorType((200, merged.n_targets), DType.F32))
+        nodes = [Node("tree_ensemble", [x], [o], TreeEnsembleAttrs(p, layout), f"e{i}") for i, (p, o) in
+                 enumerate(zip(parts, outs))] + [Node("concat", outs, [y], ConcatAttrs(1), "cat")]
+        g = Graph("sbs", [x], [y], nodes)
+        art = Artifact("sbs", g, g, emit_c(g, "sbs"), None)
+        assert [n.op for n in art.c.graph.nodes] == ["tree_ensemble"]
+        assert_bits_equal(art.run({"X": X})["y"], want)
+
+
+def test_side_by_side_refused_with_a_negative_zero_base():
+    a = random_ensemble(np.random.default_rng(1), n_targets=1)
+    b = random_ensemble(np.random.default_rng(2), n_targets=1)
+    b = make_ensemble(b.feature, b.threshold, b.left, b.right, b.missing_left, b.leaf, b.leaf_values, b.roots, [-0.0])
+    x = Value("X", TensorType((1, 7), DType.F32))
+    sa, sb = Value("a", TensorType((1, 1), DType.F32)), Value("b", TensorType((1, 1), DType.F32))
+    y = Value("y", TensorType((1, 2), DType.F32))
+    g = Graph("z", [x], [y], [Node("tree_ensemble", [x], [sa], TreeEnsembleAttrs(a), "a"),
+                              Node("tree_ensemble", [x], [sb], TreeEnsembleAttrs(b), "b"),
+                              Node("concat", [sa, sb], [y], ConcatAttrs(1), "cat")])
+    assert [n.op for n in merge_side_by_side(g).nodes] == ["tree_ensemble", "tree_ensemble", "concat"]
+
+
+@pytest.mark.parametrize("layout", ["code", "table"])
+def test_multiclass_boosting_is_one_ensemble_and_exact(layout):
+    Xtr, ytr, Xte = _split(load_iris)
+    for est in (GradientBoostingClassifier(n_estimators=10, max_depth=3, random_state=0),
+                HistGradientBoostingClassifier(max_iter=10, random_state=0)):
+        est.fit(Xtr, ytr)
+        art, res = check_sklearn(est, Xte, tree_layout=layout, methods=("predict",))
+        assert res["predict_agreement"] == 1.0
+        ops = [n.op for n in art.c.graph.nodes]
+        assert ops == (["tree_predict"] if layout == "code" else ["tree_ensemble", "arg_max"]), ops
+        _, res = check_sklearn(est, Xte, tree_layout=layout)   # with predict_proba / decision_function
+        assert res["predict_agreement"] == 1.0

@@ -146,8 +146,8 @@ def test_auto_takes_code_within_the_size_factor_else_tables(digits_forest):
 
 
 def test_auto_layout_rule():
-    assert auto_layout({"table": 1000, "code": 2000}) == "code"
-    assert auto_layout({"table": 1000, "code": 2001}) == "table"
+    assert auto_layout({"table": 1000, "code": 2500}) == "code"
+    assert auto_layout({"table": 1000, "code": 2501}) == "table"
     assert auto_layout({"table": 1000, "code": 400}) == "code"
     assert auto_layout({"table": 1000}) == "table"      # forest too big for the code form
 
