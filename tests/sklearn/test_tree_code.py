@@ -1,7 +1,6 @@
 """The if-else tree form with its head fused (tree_predict): a tree or forest returning the label
 or value itself, bit-exact with the unfused ops' references and with scikit-learn."""
 import re
-import subprocess
 
 import numpy as np
 import pytest
@@ -10,9 +9,7 @@ from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, 
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-import edgec
 from edgec.artifact import Artifact
-from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
 from edgec.backend.tree_code import integer_sums, sample_function
 from edgec.backend.tree_fuse import merge_side_by_side, side_by_side
@@ -24,7 +21,7 @@ from edgec.ops.tree_ensemble import TreeEnsembleAttrs, ensemble_sum, make_ensemb
 from edgec.ops.tree_predict import TreeHead
 from edgec.testing import check_sklearn
 
-from tests.sklearn.test_tree_layout import assert_bits_equal, inputs_with_nan, random_ensemble
+from tests.sklearn.test_tree_layout import assert_bits_equal, assert_builds_warning_free, inputs_with_nan, random_ensemble
 
 
 def headed_artifact(t, n_features, n_rows, divisor=None, argmax=False, labels=None, name="tp"):
@@ -107,15 +104,7 @@ def test_fused_c_builds_warning_free_with_gcc_and_clang(tmp_path):
              random_ensemble(np.random.default_rng(2), n_trees=4)]
     for i, t in enumerate(cases):
         art, _ = headed_artifact(t, 7, 1, divisor=[4.0] * t.n_targets, argmax=True, name=f"m{i}")
-        d = tmp_path / str(i)
-        d.mkdir()
-        for k, v in art.c.files.items():
-            (d / k).write_text(v)
-        for cc in ("gcc", "clang"):
-            for src in sorted(d.glob("*.c")):
-                r = subprocess.run([cc, *WARN_FLAGS, "-O2", "-I", str(d), "-c", str(src), "-o", str(d / "x.o")],
-                                   capture_output=True, text=True)
-                assert r.returncode == 0, f"{cc} {src.name}: {r.stderr}"
+        assert_builds_warning_free(art.c.files, tmp_path / str(i))
 
 
 def _split(loader):

@@ -252,15 +252,19 @@ def test_output_is_deterministic_and_warning_free(tmp_path, monkeypatch):
         b = ensemble_artifact(random_ensemble(np.random.default_rng(9)), 7, 2,
                               "table" if layout == "lanes" else layout).c.files
         assert a == b
-        d = tmp_path / layout
-        d.mkdir()
-        for k, v in a.items():
-            (d / k).write_text(v)
-        for cc in ("gcc", "clang"):
-            for src in sorted(d.glob("*.c")):
-                r = subprocess.run([cc, *WARN_FLAGS, "-O2", "-I", str(d), "-c", str(src), "-o", str(d / "x.o")],
-                                   capture_output=True, text=True)
-                assert r.returncode == 0, f"{cc} {src.name}: {r.stderr}"
+        assert_builds_warning_free(a, tmp_path / layout)
+
+
+def assert_builds_warning_free(files: dict[str, str], d) -> None:
+    """Every .c of `files` compiles with gcc and clang at the project's warning flags."""
+    d.mkdir()
+    for k, v in files.items():
+        (d / k).write_text(v)
+    for cc in ("gcc", "clang"):
+        for src in sorted(d.glob("*.c")):
+            r = subprocess.run([cc, *WARN_FLAGS, "-O2", "-I", str(d), "-c", str(src), "-o", str(d / "x.o")],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, f"{cc} {src.name}: {r.stderr}"
 
 
 def test_large_forest_stays_compact():
