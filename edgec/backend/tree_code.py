@@ -252,9 +252,9 @@ def unit_header(t: TreeEnsemble, head: TreeHead, fn: str) -> str:
             f"/* One sample: {what}, summed in tree order. */\n{signature(t, head, fn)};\n\n#endif /* {guard} */\n")
 
 
-def probe_source(t: TreeEnsemble) -> tuple[str, dict[str, str]]:
-    """(source, extra files) of the plain code form alone, for measuring its size."""
-    return unit_source(t, PLAIN, "probe_trees", "probe_trees.h"), {"probe_trees.h": unit_header(t, PLAIN, "probe_trees")}
+def probe_source(t: TreeEnsemble, head: TreeHead = PLAIN) -> tuple[str, dict[str, str]]:
+    """(source, extra files) of the code form alone, for measuring its size."""
+    return unit_source(t, head, "probe_trees", "probe_trees.h"), {"probe_trees.h": unit_header(t, head, "probe_trees")}
 
 
 def emit_code(ctx, node, t: TreeEnsemble, head: TreeHead) -> None:

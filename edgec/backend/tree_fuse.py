@@ -4,10 +4,11 @@ unfused ops, whose references tree_predict's equals by construction).
 Ensembles side by side (one per class in multi-class boosting) whose outputs are only
 concatenated become one ensemble with their targets side by side: each target's trees and their
 order are unchanged, and the other ensembles' trees add nothing to it (no base may be -0.0, so
-skipping their +0.0 entries is exact). Then tree_ensemble -> [div by a constant] -> [arg_max to
-int32] becomes one tree_predict node when the ensemble is emitted as code: the generated function then returns the class label or the value
-itself, with no leaf tables, no arg-max kernel and no arena buffer in between. Fused only where
-every intermediate value feeds the next op alone and is not a graph output.
+skipping their +0.0 entries is exact). Then tree_ensemble -> [div by a constant] -> [arg_max
+to int32] becomes one tree_predict node when the ensemble is emitted as code: the generated
+function returns the class label or the value itself, with no leaf tables, no arg-max kernel
+and no arena buffer in between. Fused only where every intermediate value feeds the next op
+alone and is not a graph output.
 """
 from __future__ import annotations
 
@@ -113,8 +114,8 @@ def merge_side_by_side(g: Graph) -> Graph:
 
 
 def fuse_tree_heads(g: Graph, code_form) -> Graph:
-    """g with each fusable chain replaced by a tree_predict node. code_form(node) -> True when
-    the tree_ensemble node will be emitted as code (only those are fused)."""
+    """g with each fusable chain replaced by a tree_predict node. code_form(node, head) -> True
+    when the tree_ensemble node will be emitted as code with that head (only those are fused)."""
     g = merge_side_by_side(g)
     uses, outputs = _consumers(g), {id(v) for v in g.outputs}
     drop: set[int] = set()
@@ -124,7 +125,7 @@ def fuse_tree_heads(g: Graph, code_form) -> Graph:
             continue
         if n.op == "tree_ensemble":
             fused, head, out = _chain(g, n, uses, outputs)
-            if fused and code_form(n):
+            if fused and code_form(n, head):
                 drop.update(id(m) for m in fused)
                 n = Node("tree_predict", [n.inputs[0]], [out], TreePredictAttrs(n.attrs.trees, head), n.name, dict(n.meta))
         nodes.append(n)

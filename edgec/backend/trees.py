@@ -27,6 +27,7 @@ from edgec.backend.tree_table import PackedLeaves, PackedNodes, dedup_rows, pack
 from edgec.errors import BuildError, EdgecError
 from edgec.ir.graph import DType
 from edgec.ops.tree_ensemble import TreeEnsemble
+from edgec.ops.tree_predict import TreeHead
 
 LAYOUTS = ("auto", "table", "code")
 # Above this many nodes "auto" does not even generate the code form: it costs several times the
@@ -126,20 +127,21 @@ def table_probe_source(p: TreePlan) -> str:
                       "void probe(const float *x, float *y) { probe_walk(&probe_p, x, 1, 1, y); }", ""])
 
 
-def measured_sizes(p: TreePlan) -> dict[str, int]:
-    """Code + data bytes of each candidate form (code only when the forest is small enough)."""
+def measured_sizes(p: TreePlan, head: TreeHead = PLAIN) -> dict[str, int]:
+    """Code + data bytes of each candidate form (code only when the forest is small enough, and
+    with the `head` it would absorb: a label returned instead of every target stored)."""
     sizes = {"table": object_bytes(table_probe_source(p), opt=OPT_LEVEL)}
     if p.trees.n_nodes <= CODE_FORM_MAX_NODES:
-        sizes["code"] = object_bytes(*probe_source(p.trees), opt=OPT_LEVEL)
+        sizes["code"] = object_bytes(*probe_source(p.trees, head), opt=OPT_LEVEL)
     return sizes
 
 
-def choose_layout(t: TreeEnsemble, layout: str = "auto") -> str:
+def choose_layout(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) -> str:
     """The form to emit: `layout` unless "auto", else by measured size (see SPEED_SIZE_FACTOR)."""
     if check_layout(layout) != "auto":
         return layout
     try:
-        sizes = measured_sizes(plan_trees(t))
+        sizes = measured_sizes(plan_trees(t), head)
     except (OSError, BuildError):   # no host gcc/size: the table form, never far from the smaller
         return "table"
     return auto_layout(sizes)
@@ -176,10 +178,10 @@ def emit_tree_graph(ctx, node) -> None:
     ctx.call("ec_tree_graph_f32", p, ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
 
 
-def emits_code(node) -> bool:
-    """True when tree_ensemble `node` is emitted in the code form."""
+def emits_code(node, head: TreeHead = PLAIN) -> bool:
+    """True when tree_ensemble `node` is emitted in the code form (with `head` fused into it)."""
     t = node.attrs.trees
-    return not has_shared_nodes(t) and choose_layout(t, getattr(node.attrs, "layout", "auto")) == "code"
+    return not has_shared_nodes(t) and choose_layout(t, getattr(node.attrs, "layout", "auto"), head) == "code"
 
 
 def emit_tree_ensemble(ctx, node) -> None:

@@ -197,3 +197,15 @@ def test_multiclass_boosting_is_one_ensemble_and_exact(layout):
         assert ops == (["tree_predict"] if layout == "code" else ["tree_ensemble", "arg_max"]), ops
         _, res = check_sklearn(est, Xte, tree_layout=layout)   # with predict_proba / decision_function
         assert res["predict_agreement"] == 1.0
+
+
+def test_auto_measures_the_code_form_with_its_head():
+    from edgec.backend.trees import measured_sizes, plan_trees
+    Xtr, ytr, Xte = _split(load_digits)
+    est = DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
+    art, res = check_sklearn(est, Xte, methods=("predict",))        # tree_layout "auto"
+    assert res["predict_agreement"] == 1.0
+    assert [n.op for n in art.c.graph.nodes] == ["tree_predict"]
+    t = art.c.graph.nodes[0].attrs.trees
+    fused, plain = measured_sizes(plan_trees(t), TreeHead(argmax=True)), measured_sizes(plan_trees(t))
+    assert fused["code"] < plain["code"]   # a label per leaf, not ten stored sums
