@@ -59,7 +59,7 @@ def _materialise_splats(g: Graph, splats: dict[int, Value]) -> Graph:
 def lower_for_c(g: Graph) -> tuple[Graph, dict[int, Value]]:
     """The graph the C back end emits, and the run-time-filled constants (fill value id -> const)."""
     from edgec.backend.tree_fuse import fuse_tree_heads
-    from edgec.backend.trees import emits_code
+    from edgec.backend.trees import code_form
     splats: dict[int, Value] = {}
-    g = fuse_tree_heads(_copy_outputs(g.copy()), emits_code)
+    g = fuse_tree_heads(_copy_outputs(g.copy()), code_form)
     return _materialise_splats(g, splats), splats

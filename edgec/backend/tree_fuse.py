@@ -114,8 +114,9 @@ def merge_side_by_side(g: Graph) -> Graph:
 
 
 def fuse_tree_heads(g: Graph, code_form) -> Graph:
-    """g with each fusable chain replaced by a tree_predict node. code_form(node, head) -> True
-    when the tree_ensemble node will be emitted as code with that head (only those are fused)."""
+    """g with each fusable chain replaced by a tree_predict node. code_form(node, head) -> "code"
+    or "code_keys" when the tree_ensemble node will be emitted as code with that head (only
+    those are fused), else None."""
     g = merge_side_by_side(g)
     uses, outputs = _consumers(g), {id(v) for v in g.outputs}
     drop: set[int] = set()
@@ -125,9 +126,11 @@ def fuse_tree_heads(g: Graph, code_form) -> Graph:
             continue
         if n.op == "tree_ensemble":
             fused, head, out = _chain(g, n, uses, outputs)
-            if fused and code_form(n, head):
+            form = code_form(n, head) if fused else None
+            if form is not None:
                 drop.update(id(m) for m in fused)
-                n = Node("tree_predict", [n.inputs[0]], [out], TreePredictAttrs(n.attrs.trees, head), n.name, dict(n.meta))
+                attrs = TreePredictAttrs(n.attrs.trees, head, form == "code_keys")
+                n = Node("tree_predict", [n.inputs[0]], [out], attrs, n.name, dict(n.meta))
         nodes.append(n)
     g.nodes = nodes
     return g

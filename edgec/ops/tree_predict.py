@@ -39,8 +39,11 @@ class TreeHead:
 
 @dataclass(frozen=True)
 class TreePredictAttrs:
+    """keys: the C compares integer order keys of the features (smaller code, same results)."""
+
     trees: TreeEnsemble
     head: TreeHead
+    keys: bool = False
 
 
 def _infer(attrs: TreePredictAttrs, types: list[TensorType]) -> list[TensorType]:
@@ -64,7 +67,7 @@ def _ref(attrs: TreePredictAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
 
 def _emit(ctx, node) -> None:
     from edgec.backend.tree_code import emit_code
-    emit_code(ctx, node, node.attrs.trees, node.attrs.head)
+    emit_code(ctx, node, node.attrs.trees, node.attrs.head, node.attrs.keys)
 
 
 TREE_PREDICT = register(OpDef("tree_predict", _infer, _ref, _emit, sources=()))

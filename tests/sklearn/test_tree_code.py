@@ -4,21 +4,23 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
 from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from edgec.artifact import Artifact
 from edgec.backend.c import emit_c
-from edgec.backend.tree_code import integer_sums, sample_function
+from edgec.backend.tree_code import PLAIN, integer_sums, order_key, probe_source, sample_function
+from edgec.backend.objsize import object_bytes
+from edgec.backend.trees import OPT_LEVEL, auto_layout, measured_sizes, plan_trees
 from edgec.backend.tree_fuse import merge_side_by_side, side_by_side
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
 from edgec.ops.elementwise import BinaryAttrs
 from edgec.ops.movement import ConcatAttrs
 from edgec.ops.select import ArgMaxAttrs
 from edgec.ops.tree_ensemble import TreeEnsembleAttrs, ensemble_sum, make_ensemble
-from edgec.ops.tree_predict import TreeHead
+from edgec.ops.tree_predict import TreeHead, TreePredictAttrs
 from edgec.testing import check_sklearn
 
 from tests.sklearn.test_tree_layout import assert_bits_equal, assert_builds_warning_free, inputs_with_nan, random_ensemble
@@ -200,7 +202,6 @@ def test_multiclass_boosting_is_one_ensemble_and_exact(layout):
 
 
 def test_auto_measures_the_code_form_with_its_head():
-    from edgec.backend.trees import measured_sizes, plan_trees
     Xtr, ytr, Xte = _split(load_digits)
     est = DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
     art, res = check_sklearn(est, Xte, methods=("predict",))        # tree_layout "auto"
@@ -209,3 +210,65 @@ def test_auto_measures_the_code_form_with_its_head():
     t = art.c.graph.nodes[0].attrs.trees
     fused, plain = measured_sizes(plan_trees(t), TreeHead(argmax=True)), measured_sizes(plan_trees(t))
     assert fused["code"] < plain["code"]   # a label per leaf, not ten stored sums
+
+
+def test_order_keys_order_as_float32_compares():
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, -0.0, 1e-45, -1e-45, 1.2e-38, -1.2e-38, np.inf, -np.inf, 1.0, -1.0, 3.4e38, -3.4e38],
+                       np.float32)
+    vals = np.concatenate([special, rng.normal(size=300).astype(np.float32),
+                           (rng.normal(size=100) * 1e-40).astype(np.float32)])
+    keys = np.array([order_key(v) for v in vals])
+    assert keys.min() > -2 ** 31 and keys.max() < 2 ** 31
+    np.testing.assert_array_equal(vals[:, None] <= vals[None, :], keys[:, None] <= keys[None, :])
+
+
+def keyed_artifact(t, rows, head, name="kt"):
+    x = Value("X", TensorType((rows, 7), DType.F32))
+    shape = (rows,) if head.argmax else (rows, t.n_targets)
+    y = Value("y", TensorType(shape, DType.I32 if head.argmax else DType.F32))
+    g = Graph(name, [x], [y], [Node("tree_predict", [x], [y], TreePredictAttrs(t, head, keys=True), "forest")])
+    return Artifact(name, g, g, emit_c(g, name), None)
+
+
+def test_key_form_is_bit_exact_with_nan_signed_zeros_and_infinities(tmp_path):
+    thresholds = [-np.inf, -1.0, -1e-45, -0.0, 0.0, 1e-45, 0.5, np.inf]
+    rng = np.random.default_rng(7)
+    X = inputs_with_nan(rng, 400, 7, thresholds)
+    X[rng.random(X.shape) < 0.05] = -0.0
+    neg_nan = np.frombuffer(np.uint32(0xFFC00000).tobytes(), np.float32)[0]
+    X[rng.random(X.shape) < 0.05] = neg_nan                      # a NaN with its sign bit set
+    for seed, (n_trees, head) in enumerate([(1, TreeHead(argmax=True)), (1, PLAIN), (5, PLAIN),
+                                            (5, TreeHead(divisor=(5.0,) * 3, argmax=True))]):
+        t = random_ensemble(np.random.default_rng(seed), n_trees=n_trees, thresholds=thresholds)
+        art = keyed_artifact(t, 400, head, name=f"kt{seed}")
+        src = next(v for k, v in art.c.files.items() if k.startswith(f"kt{seed}_forest") and k.endswith(".c"))
+        assert "kr[" in src and "kl[" in src and "(x[" not in src.split("for (i")[1]
+        want = head.apply(ensemble_sum(t, X))
+        got = art.run({"X": X})["y"]
+        if head.argmax:
+            np.testing.assert_array_equal(got, want)
+        else:
+            assert_bits_equal(got, want)
+        np.testing.assert_array_equal(np.asarray(art.simulate({"X": X})["y"]).view(np.uint32 if not head.argmax else np.int32),
+                                      np.asarray(got).view(np.uint32 if not head.argmax else np.int32))
+        assert_builds_warning_free(art.c.files, tmp_path / str(seed))
+
+
+def test_auto_takes_the_key_form_when_only_it_fits():
+    assert auto_layout({"table": 1000, "code": 2600, "code_keys": 2400}) == "code_keys"
+    assert auto_layout({"table": 1000, "code": 2400, "code_keys": 2000}) == "code"   # the faster one fits
+    assert auto_layout({"table": 1000, "code": 3000, "code_keys": 2600}) == "table"
+    Xtr, ytr, Xte = _split(load_breast_cancer)
+    est = ExtraTreesClassifier(n_estimators=20, max_depth=8, random_state=0).fit(Xtr, ytr)
+    t = check_sklearn(est, Xte, tree_layout="table", methods=("predict",))[0].c.graph.nodes[0].attrs.trees
+    head = TreeHead(divisor=(20.0, 20.0), argmax=True)
+    code, keyed = (object_bytes(*probe_source(t, head, keys=k), opt=OPT_LEVEL) for k in (False, True))
+    assert keyed < 0.9 * code                       # the point of the key form
+    sizes = measured_sizes(plan_trees(t), head)
+    art, res = check_sklearn(est, Xte, methods=("predict",))
+    assert res["predict_agreement"] == 1.0
+    node, form = art.c.graph.nodes[0], auto_layout(sizes)
+    assert node.op == ("tree_ensemble" if form == "table" else "tree_predict")
+    if form != "table":
+        assert node.attrs.keys == (form == "code_keys")
