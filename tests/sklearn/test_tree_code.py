@@ -272,3 +272,14 @@ def test_auto_takes_the_key_form_when_only_it_fits():
     assert node.op == ("tree_ensemble" if form == "table" else "tree_predict")
     if form != "table":
         assert node.attrs.keys == (form == "code_keys")
+
+
+def test_one_tree_forest_returns_the_label_directly():
+    Xtr, ytr, Xte = _split(load_iris)
+    est = RandomForestClassifier(n_estimators=1, random_state=0).fit(Xtr, ytr)
+    art, res = check_sklearn(est, Xte, tree_layout="code", methods=("predict",))
+    assert res["predict_agreement"] == 1.0
+    node = art.c.graph.nodes[0]
+    assert node.op == "tree_predict" and node.attrs.head.divisor == (1.0, 1.0, 1.0)
+    tree_c = next(v for k, v in art.c.files.items() if k.endswith(".c") and "if-else code" in v)
+    assert "float a0" not in tree_c and "/ 1.0" not in tree_c   # the mean is folded into the leaves
