@@ -2,9 +2,10 @@
 
 For each int8 example model and each MLPerf Tiny reference model (../shared/models/mlperf_tiny,
 through the TFLite front end): MACs, instructions per inference of the portable C and of the
-cmsis target on M0+ (run on mps2-an385), M4, M7 and M55, MACs per instruction, the M4 flash and
-RAM (`edgec size`), and on how many cores the outputs equal the integer simulator's (itself
-bit-exact with TFLite Micro). The cmsis columns read n/a until `edgec.compile(..., target=)`
+cmsis target on M0+ (run on mps2-an385), M4, M7 and M55 (and the M55's DSP path, the Helium
+path's baseline), the cmsis-w16 variant on the M4 (convolution weights pre-widened to int16:
+faster, more flash), MACs per instruction, the M4 flash and RAM of each (`edgec size`), and
+on how many cores the outputs equal the integer simulator's (itself bit-exact with TFLite Micro). The cmsis columns read n/a until `edgec.compile(..., target=)`
 exists. One inference per model and core on a fixed input (counts vary by well under 1% with
 the data). Instructions are a proxy for cycles: the measurement, not an assertion.
 """
@@ -80,7 +81,9 @@ def main() -> None:
     for label, kwargs in models():
         t0 = time.time()
         macs, port, size, exact = measure(kwargs, None)
-        cm, cm_exact = measure(kwargs, "cmsis", CPUS + [M55_DSP])[1::2] if cmsis else ({}, 0)
+        _, cm, cm_size, cm_exact = measure(kwargs, "cmsis", CPUS + [M55_DSP]) if cmsis else (0, {}, {}, 0)
+        # cmsis-w16: the convolution weights pre-widened for the DSP path (its speed, its flash)
+        _, w16, w16_size, w16_exact = measure(kwargs, "cmsis-w16", ["cortex-m4"]) if cmsis else (0, {}, {}, 0)
         row = [label, f"{macs:,}"]
         for cpu in CPUS:
             row.append(f"{port[cpu]:,}")
@@ -88,16 +91,19 @@ def main() -> None:
         row += [f"{macs / port['cortex-m4']:.3f}", f"{macs / cm['cortex-m4']:.3f}" if cm else "n/a",
                 f"{port['cortex-m4'] / cm['cortex-m4']:.2f}x" if cm else "n/a",
                 f"{cm[M55_DSP]:,}" if cm else "n/a", f"{cm[M55_DSP] / cm['cortex-m55']:.2f}x" if cm else "n/a",
-                str(size["flash_bytes"]), str(size["ram_bytes"]),
-                f"{exact}/{len(CPUS)}" + (f", {cm_exact}/{len(CPUS) + 1}" if cm else "")]
+                f"{w16['cortex-m4']:,}" if w16 else "n/a", f"{macs / w16['cortex-m4']:.3f}" if w16 else "n/a",
+                str(size["flash_bytes"]), str(cm_size.get("flash_bytes", "n/a")), str(w16_size.get("flash_bytes", "n/a")),
+                str(size["ram_bytes"]), str(cm_size.get("ram_bytes", "n/a")),
+                f"{exact}/{len(CPUS)}" + (f", {cm_exact}/{len(CPUS) + 1}, {w16_exact}/1" if cm else "")]
         rows.append(row)
         print(f"{label}: measured in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     header = ["model", "MACs"]
     for cpu in CPUS:
         header += [f"{SHORT[cpu]} portable", f"{SHORT[cpu]} cmsis"]
     header += ["M4 MACs/instr portable", "M4 MACs/instr cmsis", "M4 portable/cmsis", "M55 DSP-only cmsis",
-               "M55 DSP/Helium", "M4 flash B", "M4 RAM B",
-               "cores == simulator (portable, cmsis)"]
+               "M55 DSP/Helium", "M4 cmsis-w16", "M4 MACs/instr cmsis-w16", "M4 flash B portable",
+               "M4 flash B cmsis", "M4 flash B cmsis-w16", "M4 RAM B portable", "M4 RAM B cmsis",
+               "cores == simulator (portable, cmsis, cmsis-w16)"]
     print_table("Cortex-M: instructions per inference (QEMU, edgec plugin; int8; gcc -O2)", header, rows)
 
 

@@ -92,7 +92,8 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
             at most edgec.backend.trees.SPEED_SIZE_FACTOR times the tables', as it is faster),
             "table" (packed node tables and a walker) or "code" (if-else functions).
         target: "portable" (C99 for any compiler) or "cmsis" (int8 kernels in the style of
-            CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis).
+            CMSIS-NN with Helium / DSP-extension / plain C paths; see edgec.backend.cmsis), or
+            "cmsis-w16" (cmsis with the convolution weights pre-widened to int16 for DSP cores).
         methods: for an estimator (scikit-learn or ONNX-ML): the methods to keep, e.g.
             ("predict",) or "predict,predict_proba" (default: all it has). Only their C functions
             are emitted and whatever only the others need (softmax, a forest's mean...) is dropped.

@@ -8,6 +8,7 @@ size a Kernel carries must equal its C `_scratch_size()` for the same parameters
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -134,7 +135,7 @@ def conv_scratch(a: ConvS8Attrs, in_c: int, out_c: int) -> int:
     return matrix_scratch(a.kernel[0] * a.kernel[1] * in_c, out_c, im2col=True)
 
 
-def _matrix_consts(ctx, node: Node, w, bias_index: int, a, widen: bool = True) -> tuple[str, ...]:
+def _matrix_consts(ctx, node: Node, w, bias_index: int, a, widen: bool = False) -> tuple[str, ...]:
     """(packed weights, folded bias, multiplier, shift, rq) of a matrix kernel: weight rows
     [N, K] of constant `w`, requantization of attrs `a`. `widen`: the weights also in their
     pre-widened form for the DSP path (the convolutions; ecm_gemm_s8.h says why not the fully
@@ -148,30 +149,34 @@ def _matrix_consts(ctx, node: Node, w, bias_index: int, a, widen: bool = True) -
 
 
 # -- conv_s8 ------------------------------------------------------------------------------------
-def _emit_conv(ctx, node: Node) -> None:
+def _conv_consts(ctx, node: Node, w, bias_index: int, a, wide: bool) -> tuple[str, ...]:
+    """_matrix_consts of a convolution with the kernel's w16 flag after the weights."""
+    packed, *rest = _matrix_consts(ctx, node, w, bias_index, a, widen=wide)
+    return (packed, str(int(wide)), *rest)
+
+
+def _emit_conv(ctx, node: Node, wide: bool = False) -> None:
     a: ConvS8Attrs = node.attrs
     x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
     require_int8(node, x, w, y)
     p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
-    ctx.call("ecm_conv2d_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
+    kernel = "ecm_conv1x1_s8" if _is_1x1(a) else "ecm_conv2d_s8"
+    ctx.call(kernel, p, ctx.ptr(x), *_conv_consts(ctx, node, w, 2, a, wide), ctx.ptr(y), ctx.scratch())
 
 
-def _emit_conv1x1(ctx, node: Node) -> None:
-    a: ConvS8Attrs = node.attrs
-    x, w, y = node.inputs[0], node.inputs[1], node.outputs[0]
-    require_int8(node, x, w, y)
-    p = ctx.struct("ec_conv2d_s8_params", _params(a, x, y), node.op)
-    ctx.call("ecm_conv1x1_s8", p, ctx.ptr(x), *_matrix_consts(ctx, node, w, 2, a), ctx.ptr(y), ctx.scratch())
+def _is_1x1(a: ConvS8Attrs) -> bool:
+    return a.kernel == (1, 1) and a.pads == (0, 0, 0, 0)
 
 
-def select_conv(node: Node) -> Kernel | None:
+def select_conv(node: Node, wide: bool = False) -> Kernel | None:
     a: ConvS8Attrs = node.attrs
     if a.group != 1 or not _const_ok(node, 1, 2):
         return None
     ic, oc = node.inputs[0].shape[3], node.outputs[0].shape[3]
-    if a.kernel == (1, 1) and a.pads == (0, 0, 0, 0):
-        return Kernel(_emit_conv1x1, ("ecm_conv1x1_s8",), matrix_scratch(ic, oc))
-    return Kernel(_emit_conv, ("ecm_conv2d_s8",), conv_scratch(a, ic, oc))
+    emit = partial(_emit_conv, wide=wide)
+    if _is_1x1(a):
+        return Kernel(emit, ("ecm_conv1x1_s8",), matrix_scratch(ic, oc))
+    return Kernel(emit, ("ecm_conv2d_s8",), conv_scratch(a, ic, oc))
 
 
 # -- depthwise_conv_s8 --------------------------------------------------------------------------
@@ -188,7 +193,9 @@ def _emit_dw(ctx, node: Node) -> None:
              ctx.scratch())
 
 
-def select_dw(node: Node) -> Kernel | None:
+def select_dw(node: Node, wide: bool = False) -> Kernel | None:
+    """Depthwise weights are always pre-widened for the DSP path (its kernel reads no other form):
+    they are a small part of any model's flash."""
     a: ConvS8Attrs = node.attrs
     x, y = node.inputs[0], node.outputs[0]
     if y.shape[3] != x.shape[3] or not _const_ok(node, 1, 2):
@@ -210,7 +217,8 @@ def _emit_fc(ctx, node: Node) -> None:
              ctx.scratch())
 
 
-def select_fc(node: Node) -> Kernel | None:
+def select_fc(node: Node, wide: bool = False) -> Kernel | None:
+    """Fully connected weights stay int8 on every path (ecm_gemm_s8.h says why)."""
     if not _const_ok(node, 1, 2):
         return None
     n, k = node.inputs[1].shape
@@ -218,7 +226,7 @@ def select_fc(node: Node) -> Kernel | None:
 
 
 # -- conv_add_s8 --------------------------------------------------------------------------------
-def _emit_conv_add(ctx, node: Node) -> None:
+def _emit_conv_add(ctx, node: Node, wide: bool = False) -> None:
     a = node.attrs
     r, x, w = node.inputs[:3]
     y = node.outputs[0]
@@ -227,14 +235,14 @@ def _emit_conv_add(ctx, node: Node) -> None:
     pad = [0] * (MAX_RANK - 1)
     pa = ctx.struct("ec_add_s8_params", {"rank": 1, "shape": [y.shape[2] * y.shape[3]] + pad, "a_strides": [1] + pad,
                                          "b_strides": [1] + pad, **add_fields(a.add, False)}, "conv_add_s8_add")
-    ctx.call("ecm_conv2d_add_s8", pc, pa, str(int(a.conv_first)), ctx.ptr(x), *_matrix_consts(ctx, node, w, 3, a.conv),
+    ctx.call("ecm_conv2d_add_s8", pc, pa, str(int(a.conv_first)), ctx.ptr(x), *_conv_consts(ctx, node, w, 3, a.conv, wide),
              ctx.ptr(r), ctx.ptr(y), ctx.scratch())
 
 
-def select_conv_add(node: Node) -> Kernel | None:
+def select_conv_add(node: Node, wide: bool = False) -> Kernel | None:
     a = node.attrs
     if a.conv.group != 1 or not _const_ok(node, 2, 3):
         return None
     y = node.outputs[0]
-    return Kernel(_emit_conv_add, ("ecm_conv2d_add_s8", "ecm_conv2d_s8", "ecm_add_s8"),
+    return Kernel(partial(_emit_conv_add, wide=wide), ("ecm_conv2d_add_s8", "ecm_conv2d_s8", "ecm_add_s8"),
                   round_up(conv_scratch(a.conv, node.inputs[1].shape[3], y.shape[3]), 8) + y.shape[2] * y.shape[3])

@@ -41,7 +41,7 @@ class PackedLeaves:
     """One of ec_tree_leaves' encodings (see runtime_c/include/ec_trees.h)."""
 
     n_targets: int
-    kind: str                      # "direct" | "palette" | "sparse"
+    kind: str                      # "direct" | "palette" | "sparse" ("votes": the walker's, no tables)
     values: np.ndarray | None      # direct: float32 [rows * targets]
     palette: np.ndarray | None     # float32 distinct values
     entries: np.ndarray | None     # uint8/16/32
@@ -82,8 +82,16 @@ def _sparse(rows: np.ndarray) -> PackedLeaves | None:
                         as_uint(starts, uint_bytes(int(starts.max()))), tb, vb)
 
 
-def pack_leaves(rows: np.ndarray, base: np.ndarray) -> PackedLeaves:
-    """The smallest exact encoding of the distinct leaf rows [rows, targets]."""
+# Targets a walker sums in local variables (beyond, it sums into y).
+ACC_MAX_TARGETS = 64
+# The table walker takes a faster leaf encoding (direct, then palette, then sparse) while it costs
+# at most this many bytes more than the smallest: small forests' rows add without a loop.
+LEAF_SPEED_SLACK = 64
+
+
+def pack_leaves(rows: np.ndarray, base: np.ndarray, slack: int = 0) -> PackedLeaves:
+    """The fastest exact encoding of the distinct leaf rows [rows, targets] within `slack`
+    bytes of the smallest."""
     rows = np.ascontiguousarray(rows, np.float32)
     options = [_direct(rows), _palette(rows)]
     negative_zero_base = bool(np.any(np.signbit(base) & (base == 0)))
@@ -91,7 +99,8 @@ def pack_leaves(rows: np.ndarray, base: np.ndarray) -> PackedLeaves:
         sparse = _sparse(rows)
         if sparse is not None:
             options.append(sparse)
-    return min(options, key=lambda p: p.nbytes)
+    smallest = min(p.nbytes for p in options)
+    return next(p for p in options if p.nbytes <= smallest + slack)
 
 
 def dedup_rows(t: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
@@ -109,62 +118,75 @@ def dedup_rows(t: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class TreeWalk:
-    """The trees in preorder: internal nodes only; a child is an internal node or a leaf row."""
+    """The trees in preorder: internal nodes only. A child is an absolute index: an internal node
+    (< n_internal) or a leaf row r as n_internal + r, so one compare tells a walk it has ended."""
 
     feature: np.ndarray    # [internal]
     threshold: np.ndarray  # float32 [internal]
     missing: np.ndarray    # bool [internal]
-    left: np.ndarray       # ref: (distance << 1) or (row << 1 | 1)
+    left: np.ndarray       # [internal] child index
     right: np.ndarray
     roots: np.ndarray      # [trees] first internal node of each tree
-    depth: np.ndarray      # [trees] internal nodes on the longest path
     n_rows: int
+
+    @property
+    def n_internal(self) -> int:
+        return len(self.feature)
 
 
 def preorder(t: TreeEnsemble, node_row: np.ndarray, n_rows: int) -> TreeWalk:
-    """Every tree's internal nodes in preorder (left first), so a left internal child is next.
+    """Every tree's internal nodes in preorder (left first: a walk reads nearby words).
 
     A tree that is one leaf gets one internal node whose both children are that leaf."""
-    feature, threshold, missing, left, right, roots, depth = [], [], [], [], [], [], []
+    feature, threshold, missing, left, right, roots = [], [], [], [], [], []
     for root in t.roots.tolist():
         roots.append(len(feature))
         if t.feature[root] < 0:
-            leaf = int(node_row[root]) << 1 | 1
+            leaf = -1 - int(node_row[root])
             feature.append(0); threshold.append(0.0); missing.append(False); left.append(leaf); right.append(leaf)
-            depth.append(1)
             continue
-        order, pos, stack, level = [], {}, [root], {root: 1}
+        order, pos, stack = [], {}, [root]
         while stack:                              # iterative: trees may be deep
             n = stack.pop()
-            pos[n] = len(order)
+            pos[n] = len(feature) + len(order)
             order.append(n)
             for c in (int(t.right[n]), int(t.left[n])):
                 if t.feature[c] >= 0:
                     stack.append(c)
-                    level[c] = level[n] + 1
-        base = len(feature)
-        for k, n in enumerate(order):
+        for n in order:
             feature.append(int(t.feature[n]))
             threshold.append(t.threshold[n])
             missing.append(bool(t.missing_left[n]))
-            refs = []
-            for c in (int(t.left[n]), int(t.right[n])):
-                refs.append(int(node_row[c]) << 1 | 1 if t.feature[c] < 0 else (pos[c] - k) << 1)
-            left.append(refs[0]); right.append(refs[1])
-        assert all(left[base + k] == 2 or left[base + k] & 1 for k in range(len(order)))
-        depth.append(max(level.values()))
+            kids = [pos[c] if t.feature[c] >= 0 else -1 - int(node_row[c]) for c in (int(t.left[n]), int(t.right[n]))]
+            left.append(kids[0]); right.append(kids[1])
+    n_int = len(feature)
+    refs = lambda a: np.where(np.asarray(a) < 0, n_int - 1 - np.asarray(a), np.asarray(a)).astype(np.int64)
     return TreeWalk(np.asarray(feature, np.int64), np.asarray(threshold, np.float32), np.asarray(missing, bool),
-                    np.asarray(left, np.int64), np.asarray(right, np.int64), np.asarray(roots, np.int64),
-                    np.asarray(depth, np.int64), n_rows)
+                    refs(left), refs(right), np.asarray(roots, np.int64), n_rows)
 
 
-LANES_MIN_BYTES = 24 * 1024
+def vote_classes(rows: np.ndarray, base: np.ndarray, n_trees: int) -> np.ndarray | None:
+    """The class of each leaf row when every row is one-hot with the value 1.0 (pure leaves of a
+    forest's probabilities), base holds integers and every class's count fits a field of one
+    64-bit register, else None. Then every float32 partial sum is an integer below 2^24, exact
+    in any order: the walker counts votes and adds base[k] + count[k] once, bit-identical to the
+    reference's sums in tree order."""
+    bits = np.ascontiguousarray(rows, np.float32).view(np.uint32)
+    ones, zeros = bits == 0x3F800000, bits == 0
+    b = np.asarray(base, np.float32)
+    if not (np.all(ones.sum(axis=1) == 1) and np.all(ones | zeros) and bits_for(n_trees) * rows.shape[1] <= 64):
+        return None
+    if np.any(b != np.round(b)) or np.any(np.signbit(b)) or float(np.abs(b).max(initial=0)) + n_trees >= 2 ** 24:
+        return None   # a -0.0 base is left to the float sums: -0.0 + (float)0 is +0.0
+    return np.argmax(ones, axis=1)
 
 
 @dataclass
 class PackedNodes:
-    """ec_tree_table_params' node fields: words and the bit layout (low to high: left ref, right
-    ref, threshold index, missing-left bit; the feature in the top bits, so one shift reads it)."""
+    """ec_tree_table_params' node fields: words and the bit layout (low to high: left child,
+    right child (ref_bits each), threshold index, missing-left bit; the feature in the top bits,
+    so one shift reads it). A child >= n_internal is the leaf row child - n_internal (with votes,
+    the class)."""
 
     words: np.ndarray          # uint16/32/64 [internal]
     word_bytes: int
@@ -177,17 +199,11 @@ class PackedNodes:
     missing_bits: int
     thresholds: np.ndarray     # float32
     roots: np.ndarray          # uint32
-    depth: np.ndarray          # uint16, for the lanes walker
+    n_internal: int
 
     @property
     def nbytes(self) -> int:
         return self.words.nbytes + self.thresholds.nbytes + self.roots.nbytes
-
-    @property
-    def lanes(self) -> bool:
-        """Walk four trees at a time without branches: for node data beyond a typical L1 data
-        cache, where the latency of each dependent load, not the instruction count, dominates."""
-        return self.words.nbytes + self.thresholds.nbytes > LANES_MIN_BYTES
 
     @property
     def feature_mask(self) -> int:
@@ -197,15 +213,19 @@ class PackedNodes:
         return (1 << self.feature_bits) - 1
 
 
-def pack_nodes(w: TreeWalk) -> PackedNodes:
+def pack_nodes(w: TreeWalk, leaf_class: np.ndarray | None = None) -> PackedNodes:
     """The smaller of: thresholds deduplicated into a sorted table addressed by an index field,
-    or one float32 threshold per node."""
-    if int(w.depth.max()) >= 2 ** 16:
-        raise UnsupportedOpError("tree_ensemble", "depth", f"a tree {int(w.depth.max())} levels deep")
-    table, idx = unique_bits(w.threshold)
-    rb = bits_for(int(max(w.left.max(), w.right.max())))
-    fb = bits_for(int(w.feature.max()))
-    mb = int(bool(w.missing.any()))
+    or one float32 threshold per node. With leaf_class (vote_classes), leaf children name the
+    class instead of the row."""
+    left, right, n_int = w.left, w.right, w.n_internal
+    if leaf_class is not None:
+        remap = lambda a: np.where(a >= n_int, n_int + leaf_class[np.maximum(a - n_int, 0)], a)
+        left, right = remap(left), remap(right)
+    threshold, feature, missing = w.threshold, w.feature, w.missing
+    table, idx = unique_bits(threshold)
+    rb = bits_for(int(max(left.max(), right.max())))
+    fb = bits_for(int(feature.max()))
+    mb = int(bool(missing.any()))
     candidates = []
     for tb in (bits_for(len(table) - 1) or 1, 0):
         total = 2 * rb + tb + mb + fb
@@ -214,15 +234,14 @@ def pack_nodes(w: TreeWalk) -> PackedNodes:
         nbytes = 2 if total <= 16 else 4 if total <= 32 else 8
         ts, ms = 2 * rb, 2 * rb + tb
         fs = 8 * nbytes - fb if fb else 0
-        word = (w.left.astype(np.uint64) | (w.right.astype(np.uint64) << rb)
-                | (w.missing.astype(np.uint64) << ms) | (w.feature.astype(np.uint64) << fs))
-        thr = w.threshold
+        word = (left.astype(np.uint64) | (right.astype(np.uint64) << rb)
+                | (missing.astype(np.uint64) << ms) | (feature.astype(np.uint64) << fs))
+        thr = threshold
         if tb:
             word |= idx.astype(np.uint64) << ts
             thr = table
         candidates.append(PackedNodes(as_uint(word, nbytes), nbytes, rb, fs, fb, ts if tb else 0, tb,
-                                      ms if mb else 0, mb, np.asarray(thr, np.float32), as_uint(w.roots, 4),
-                                      as_uint(w.depth, 2)))
+                                      ms if mb else 0, mb, np.asarray(thr, np.float32), as_uint(w.roots, 4), n_int))
     if not candidates:
         raise UnsupportedOpError("tree_ensemble", "size", "a node needs more than 64 bits (over 2^31 nodes or rows)")
     return min(candidates, key=lambda p: (p.nbytes, p.threshold_bits == 0))

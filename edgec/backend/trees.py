@@ -1,17 +1,20 @@
 """C emission of tree_ensemble nodes in one of two forms, chosen per node by measured size.
 
 "table": packed node words (tree_table.py) walked by ec_tree_walk.h, compiled per model with the
-layout as constants into `<model>_<node>_walk.c` (one tree at a time with a predicted branch per
-node, or four trees at a time branch-free when the node data outgrows L1);
+layout as constants into `<model>_<node>_walk.c` (a predicted branch per node, sums in local
+accumulators, votes counted in one register when every leaf is a pure class);
 "code": one if-else C function per sample in a generated `<model>_<node>.c` whose leaves add
 their constants into local accumulators (see tree_code.py; tree_fuse.py folds a following
-division and arg max into it). Both add the leaf values in tree order in float32, so both are
-bit-identical to the op's reference. "auto" compiles both candidates alone with the host gcc
-(-c at the build's -O level) and measures their code + data bytes. The if-else form runs three to
-five times faster (no node decoding, no call per tree, branches the CPU predicts per split), so auto takes it
-whenever it costs at most SPEED_SIZE_FACTOR times the table's bytes (single trees, small
-forests, shallow boosting), and the table otherwise; the table also for forests too big for the
-code form to be generated, and when no host compiler is available.
+division and arg max into it, so a classifier returns its label). Both add the leaf values in
+tree order in float32 (the table form counts the votes of pure leaves in integers, the code form
+sums in integers whenever every partial sum is exact), so both are bit-identical to the op's
+reference. "auto" compiles both candidates alone with the host gcc (-c at the build's -O level)
+and measures their code + data bytes. The if-else form is the faster one (no node decoding, no
+call per tree, a branch per split that the CPU predicts per node), so auto takes it whenever it
+costs at most SPEED_SIZE_FACTOR times the table's bytes (single trees, small forests, shallow
+boosting), or its variant on integer order keys (a fifth smaller) when that one does, and the
+table otherwise; the table also for forests too big for the code form to be generated, and when
+no host compiler is available.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from edgec.backend.names import c_identifier
 from edgec.backend.objsize import object_bytes
 from edgec.backend.tree_code import (PLAIN, emit_code, keys_usable, leaf_macros, leaves_c, leaves_initializer,
                                      probe_source)
-from edgec.backend.tree_table import PackedLeaves, PackedNodes, dedup_rows, pack_leaves, pack_nodes, preorder
+from edgec.backend.tree_table import (ACC_MAX_TARGETS, LEAF_SPEED_SLACK, PackedLeaves, PackedNodes, bits_for,
+                                      dedup_rows, pack_leaves, pack_nodes, preorder, vote_classes)
 from edgec.errors import BuildError, EdgecError
 from edgec.ir.graph import DType
 from edgec.ops.tree_ensemble import TreeEnsemble
@@ -36,7 +40,7 @@ LAYOUTS = ("auto", "table", "code")
 CODE_FORM_MAX_NODES = 8000
 OPT_LEVEL = "-O2"     # the level build_shared compiles at
 # "auto" prefers the faster if-else form while it is at most this many times the table's bytes
-# (2.5: small forests and boosting, where the code is 2.1-2.4 times the table and 3-5 times faster).
+# (boosting's shallow trees measure 1.2-2.3x, full forests 2.6-3.2x).
 SPEED_SIZE_FACTOR = 2.5
 _WORD_DTYPE = {1: DType.U8, 2: DType.U16, 4: DType.U32, 8: DType.I64}
 _CTYPE = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}
@@ -54,8 +58,13 @@ class TreePlan:
 
     trees: TreeEnsemble
     node_row: np.ndarray
-    leaves: PackedLeaves
+    leaves: PackedLeaves                # the smallest encoding (the code form's)
     nodes: PackedNodes
+    table_leaves: PackedLeaves | None   # the table form's: faster within LEAF_SPEED_SLACK; None: it counts votes
+
+    @property
+    def votes(self) -> bool:
+        return self.table_leaves is None
 
 
 _PLANS: dict[str, TreePlan] = {}
@@ -65,9 +74,18 @@ def plan_trees(t: TreeEnsemble) -> TreePlan:
     key = t.digest()
     if key not in _PLANS:
         rows, node_row = dedup_rows(t)
-        leaves = pack_leaves(rows, t.base)
-        _PLANS[key] = TreePlan(t, node_row, leaves, pack_nodes(preorder(t, node_row, len(rows))))
+        classes = vote_classes(rows, t.base, t.n_trees)
+        nodes = pack_nodes(preorder(t, node_row, len(rows)), classes)
+        table_leaves = None if classes is not None else pack_leaves(rows, t.base, LEAF_SPEED_SLACK)
+        _PLANS[key] = TreePlan(t, node_row, pack_leaves(rows, t.base), nodes, table_leaves)
     return _PLANS[key]
+
+
+def vote_macros(p: TreePlan) -> list[str]:
+    """Votes are counted in one register, a field of bits_for(n_trees) bits per class."""
+    vb = bits_for(p.trees.n_trees)
+    return ["#define EC_TREE_LEAF 3", f"#define EC_TREE_VB {vb}u",
+            f"#define EC_TREE_VT {'uint32_t' if vb * p.trees.n_targets <= 32 else 'uint64_t'}"]
 
 
 def walker_source(p: TreePlan, fn: str, includes: list[str]) -> str:
@@ -77,8 +95,10 @@ def walker_source(p: TreePlan, fn: str, includes: list[str]) -> str:
               f"#define EC_TREE_RB {n.ref_bits}u", f"#define EC_TREE_FS {n.feature_shift}u",
               f"#define EC_TREE_FM {n.feature_mask}u", f"#define EC_TREE_TS {n.threshold_shift}u",
               f"#define EC_TREE_TM {(1 << n.threshold_bits) - 1}u", f"#define EC_TREE_MS {n.missing_shift}u",
-              f"#define EC_TREE_MM {(1 << n.missing_bits) - 1}u", f"#define EC_TREE_LANES {int(n.lanes)}",
-              *leaf_macros(p.leaves)]
+              f"#define EC_TREE_MM {(1 << n.missing_bits) - 1}u", f"#define EC_TREE_NI {n.n_internal}u",
+              f"#define EC_TREE_NT {p.trees.n_targets}",
+              f"#define EC_TREE_ACC {int(p.trees.n_targets <= ACC_MAX_TARGETS)}",
+              *(vote_macros(p) if p.votes else leaf_macros(p.table_leaves))]
     return "\n".join(["/* Generated by edgec: the tree walker specialised to this model's table layout. Do not edit. */",
                       "#include <stddef.h>", "#include <stdint.h>", "", *[f'#include "{h}"' for h in includes],
                       *consts, '#include "ec_tree_walk.h"', ""])
@@ -98,18 +118,20 @@ def table_params(p: TreePlan, ptr: dict[str, str]) -> dict[str, str | int]:
     return {"n_trees": p.trees.n_trees, "ref_bits": f"{n.ref_bits}u", "feature_shift": f"{n.feature_shift}u",
             "feature_mask": f"{n.feature_mask}u", "threshold_shift": f"{n.threshold_shift}u",
             "threshold_mask": f"{(1 << n.threshold_bits) - 1}u", "missing_shift": f"{n.missing_shift}u",
-            "missing_mask": f"{(1 << n.missing_bits) - 1}u", "roots": ptr["roots"], "depth": ptr.get("depth", "NULL"),
+            "missing_mask": f"{(1 << n.missing_bits) - 1}u", "n_internal": f"{n.n_internal}u", "roots": ptr["roots"],
             "nodes": ptr["nodes"], "thresholds": ptr["thresholds"], "base": ptr["base"],
-            "leaves": leaves_initializer(p.leaves, ptr)}
+            "leaves": leaves_initializer(_table_leaves(p), ptr)}
+
+
+def _table_leaves(p: TreePlan) -> PackedLeaves:
+    """The leaf tables the table form reads: none when it counts votes."""
+    return PackedLeaves(p.trees.n_targets, "votes", None, None, None, None) if p.votes else p.table_leaves
 
 
 def _node_arrays(p: TreePlan) -> dict[str, tuple[np.ndarray, str]]:
     n = p.nodes
-    arrays = {"roots": (n.roots, "uint32_t"), "nodes": (n.words, _CTYPE[n.word_bytes]),
-              "thresholds": (n.thresholds, "float"), "base": (p.trees.base, "float")}
-    if n.lanes:
-        arrays["depth"] = (n.depth, "uint16_t")
-    return arrays
+    return {"roots": (n.roots, "uint32_t"), "nodes": (n.words, _CTYPE[n.word_bytes]),
+            "thresholds": (n.thresholds, "float"), "base": (p.trees.base, "float")}
 
 
 def table_probe_source(p: TreePlan) -> str:
@@ -118,7 +140,7 @@ def table_probe_source(p: TreePlan) -> str:
     for key, (arr, ctype) in _node_arrays(p).items():
         decls.append(f"static const {ctype} probe_{key}[{arr.size}] = {{\n{c_array_body(arr)}\n}};")
         ptr[key] = f"probe_{key}"
-    leaf_decls, _ = leaves_c(p.leaves, "probe_leaf")
+    leaf_decls, _ = leaves_c(_table_leaves(p), "probe_leaf")
     for key in ("values", "palette", "entries", "row_start"):
         ptr[key] = f"probe_leaf_{key}" if any(f"probe_leaf_{key}[" in d for d in leaf_decls) else "NULL"
     body = ", ".join(f".{k} = {v}" for k, v in table_params(p, ptr).items())
@@ -219,7 +241,7 @@ def emit_tree_ensemble(ctx, node) -> None:
         dt = _WORD_DTYPE[arr.dtype.itemsize] if key in ("nodes",) else None
         data = arr.view(np.int64) if arr.dtype == np.uint64 else arr
         ptr[key] = ctx.const(data, f"{node.name}_{key}", dt)
-    lv = p.leaves
+    lv = _table_leaves(p)
     for key in ("values", "palette", "entries", "row_start"):
         arr = getattr(lv, key)
         ptr[key] = "NULL" if arr is None else ctx.const(arr, f"{node.name}_leaf_{key}")

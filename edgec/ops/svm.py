@@ -222,7 +222,9 @@ def _dual_emit(ctx, node) -> None:
         "kind": f"EC_SVM_{a.kind.upper()}", "n_sv": sv.shape[0], "n_features": sv.shape[1],
         "degree": int(a.degree), "gamma": "%.17g" % float(a.gamma), "coef0": "%.17g" % float(a.coef0)},
         "svm_dual")
-    ctx.call("ec_svm_dual_sum_f32", p, ctx.ptr(x), str(x.shape[0]), ctx.ptr(sv), ctx.ptr(coef),
+    from edgec.ops.matmul import pack_fc_weights   # blocks of EC_SVM_BLOCK == FC_BLOCK vectors
+    packed = ctx.prepared(sv, pack_fc_weights, f"{sv.name}_packed", DType.F32)
+    ctx.call("ec_svm_dual_sum_f32", p, ctx.ptr(x), str(x.shape[0]), packed, ctx.ptr(coef),
              ctx.ptr(b) if b is not None else "NULL", ctx.ptr(node.outputs[0]))
 
 

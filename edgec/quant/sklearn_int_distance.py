@@ -6,7 +6,8 @@ Recognised float patterns (what the front ends emit), after any per-feature affi
 x' = a x + b (scalers) from X:
   sub(x', centres[C, F]) -> mul(d, d) | abs(d) -> [div | mul by per-term constants u] -> reduce sum
   -> reshape [1, C]  = D, then per-class affine steps (neg, mul, add, sub, affine) V = alpha D + beta
-      (NearestCentroid: V = -D or -D + 2 log prior; GaussianNB: V = const - 0.5 D with u = 1/var)
+      (NearestCentroid: V = -D or -D + 2 log prior)
+  gaussian_nb_jll (x', theta, var, log prior, norm): V = (log prior + norm) - 0.5 D with u = 1/var
   svm_kernel / svm_dual_sum (x', SV) with the rbf kernel: K = exp(-gamma D) (then, for the dual
       sum of regressors and OneClassSVM, a float32 gemm with the dual coefficients)
   knn(x') with uniform weights: knn_q (training rows as codes, integer distances, int32 votes)
@@ -52,7 +53,7 @@ def integer_distances(g: Graph, x: Value, xq: Value, scale: np.ndarray, zp: np.n
             if new is not None:
                 out[id(end)] = new
             continue
-        m = _match_distance(g, end, v, consumers)
+        m = _match_gnb(end) if end.op == "gaussian_nb_jll" else _match_distance(g, end, v, consumers)
         if m is None:
             continue
         last, centers, kind, u, alpha, beta = m
@@ -163,6 +164,17 @@ def _match_distance(g: Graph, sub: Node, v: Value, consumers):
     if alpha == 0 or not np.all(np.isfinite(beta)):
         return None
     return last, centers, kind, u, float(alpha), np.asarray(beta, np.float64)
+
+
+def _match_gnb(n: Node):
+    """gaussian_nb_jll as the same tuple as _match_distance: V = (log prior + norm) - 0.5 D with
+    u = 1/var (None when an input is computed or a variance is not positive)."""
+    if not all(v is not None and v.is_const for v in n.inputs[1:]):
+        return None
+    theta, var, prior, norm = (np.asarray(v.data, np.float64) for v in n.inputs[1:])
+    if np.any(var <= 0):
+        return None
+    return n, theta, "sq", 1.0 / var, -0.5, prior + norm
 
 
 def _grid(aff, centers, scale, zp, bits, kind):

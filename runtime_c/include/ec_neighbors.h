@@ -9,11 +9,14 @@ extern "C" {
 #endif
 
 /* How the training rows are stored: float32, or, when every value is an integer that fits, the
- * narrowest exact integer type (the values compared are the same floats, in 1/4 or 1/2 the bytes). */
+ * narrowest exact integer type (the values compared are the same floats, in 1/4 or 1/2 the bytes),
+ * or, when no feature has more than 256 distinct values, a uint8 code per value indexing the
+ * feature's own distinct values (the row's value of feature j: dict[dict_offset[j] + code]). */
 typedef enum {
     EC_KNN_TRAIN_F32 = 0,
     EC_KNN_TRAIN_U8 = 1,
-    EC_KNN_TRAIN_S16 = 2
+    EC_KNN_TRAIN_S16 = 2,
+    EC_KNN_TRAIN_DICT8 = 3
 } ec_knn_storage;
 
 typedef enum {
@@ -39,7 +42,10 @@ typedef struct {
     const int32_t *part_end;
     ec_knn_storage storage;
     const void *train; /* [n_rows][n_features] of float, uint8_t or int16_t (see storage) */
-    const int32_t *labels;
+    const float *dict; /* EC_KNN_TRAIN_DICT8: every feature's distinct values, feature by feature */
+    const int32_t *dict_offset; /* EC_KNN_TRAIN_DICT8: [n_features] where each feature's values start */
+    const void *labels; /* [n_rows] of uint8_t when labels_u8, else int32_t */
+    int32_t labels_u8;
     const float *targets;
 } ec_knn_f32_params;
 

@@ -7,29 +7,49 @@
  *   EC_TREE_RB      ref bits                   EC_TREE_FS, EC_TREE_FM  feature shift, mask
  *   EC_TREE_TS, EC_TREE_TM  threshold index shift, mask (TM 0: one threshold per node)
  *   EC_TREE_MS, EC_TREE_MM  missing-left bit shift, mask (MM 0: no node sends NaN left)
- *   EC_TREE_LEAF    0 direct, 1 palette, 2 sparse; EC_TREE_ENTRY, EC_TREE_ROW entry/row_start types
+ *   EC_TREE_NI      internal nodes: a child >= NI ends the walk at leaf row child - NI
+ *   EC_TREE_NT      targets; EC_TREE_ACC 1: sums kept in local accumulators, 0: in y
+ *   EC_TREE_LEAF    0 direct, 1 palette, 2 sparse, 3 votes (the leaf is the class, counted in
+ *                   integers: exact as every row is one-hot 1.0 and base holds integers, see
+ *                   vote_classes in edgec/backend/tree_table.py); EC_TREE_ENTRY, EC_TREE_ROW
+ *                   entry/row_start types; EC_TREE_VB, EC_TREE_VT  bits of each class's count in
+ *                   one unsigned register of type VT
  *   EC_TREE_KM, EC_TREE_VS, EC_TREE_VM, EC_TREE_LS  sparse entry target mask, value shift/mask, last bit
- *   EC_TREE_LANES   1: walk four trees at a time, without branches (needs depth[]); 0: one, branching
  * The if-else form defines only the EC_TREE_LEAF group, for ec_tree_add_row. Elsewhere (a model
  * .c including every kernel header) this header declares nothing. */
 #include "ec_trees.h"
 
-#ifdef EC_TREE_LEAF
+#if defined(EC_TREE_LEAF) && EC_TREE_LEAF != 3
+
+/* With EC_TREE_NT (the walker) up to 8 targets are added without a loop, each at a constant
+ * index, so the compiler keeps the walker's sums in registers. */
+#if defined(EC_TREE_NT) && EC_TREE_NT <= 8
+#define EC_TREE_K(L) EC_TREE_NT
+#define EC_TREE_ADD_K(k, v) if ((k) < EC_TREE_NT) { y[k] += (v); }
+#define EC_TREE_EACH(v)                                                                         \
+    EC_TREE_ADD_K(0, v(0)) EC_TREE_ADD_K(1, v(1)) EC_TREE_ADD_K(2, v(2)) EC_TREE_ADD_K(3, v(3))  \
+    EC_TREE_ADD_K(4, v(4)) EC_TREE_ADD_K(5, v(5)) EC_TREE_ADD_K(6, v(6)) EC_TREE_ADD_K(7, v(7))
+#else
+#define EC_TREE_K(L) (L)->n_targets
+#define EC_TREE_EACH(v)                                                                         \
+    do {                                                                                        \
+        int32_t k;                                                                              \
+        for (k = 0; k < EC_TREE_K(L); ++k) {                                                    \
+            y[k] += v(k);                                                                       \
+        }                                                                                       \
+    } while (0)
+#endif
+#define EC_TREE_DIRECT(k) v[k]
+#define EC_TREE_PALETTE(k) L->palette[e[k]]
 
 static void ec_tree_add_row(const ec_tree_leaves *L, uint32_t row, float *y)
 {
 #if EC_TREE_LEAF == 0
-    const float *v = L->values + (size_t)row * (size_t)L->n_targets;
-    int32_t k;
-    for (k = 0; k < L->n_targets; ++k) {
-        y[k] += v[k];
-    }
+    const float *v = L->values + (size_t)row * (size_t)EC_TREE_K(L);
+    EC_TREE_EACH(EC_TREE_DIRECT);
 #elif EC_TREE_LEAF == 1
-    const EC_TREE_ENTRY *e = (const EC_TREE_ENTRY *)L->entries + (size_t)row * (size_t)L->n_targets;
-    int32_t k;
-    for (k = 0; k < L->n_targets; ++k) {
-        y[k] += L->palette[e[k]];
-    }
+    const EC_TREE_ENTRY *e = (const EC_TREE_ENTRY *)L->entries + (size_t)row * (size_t)EC_TREE_K(L);
+    EC_TREE_EACH(EC_TREE_PALETTE);
 #else
     const EC_TREE_ENTRY *e = (const EC_TREE_ENTRY *)L->entries + ((const EC_TREE_ROW *)L->row_start)[row];
     for (;; ++e) {
@@ -49,106 +69,78 @@ static void ec_tree_add_row(const ec_tree_leaves *L, uint32_t row, float *y)
 #else
 #define EC_TREE_THR(w, i) thr[i]
 #endif
-#define EC_TREE_REF(v) ((uint32_t)(v) & ((1u << EC_TREE_RB) - 1u))
+#define EC_TREE_M ((1u << EC_TREE_RB) - 1u)
 
 /* One node: left when x <= t, or when x is NaN at a missing-left node (tested only on the rare
- * right-hand path); a left internal child is the next node; a ref with bit 0 set is a leaf row. */
+ * right-hand path); a child >= EC_TREE_NI is a leaf. */
 #define EC_TREE_NODE()                                                                          \
     do {                                                                                        \
         const EC_TREE_WORD w = nodes[i];                                                        \
         const float xv = xs[(uint32_t)(w >> EC_TREE_FS) & EC_TREE_FM];                          \
         if (xv <= EC_TREE_THR(w, i)                                                             \
             || (EC_TREE_MM && xv != xv && ((uint32_t)(w >> EC_TREE_MS) & EC_TREE_MM) != 0u)) {  \
-            ref = EC_TREE_REF(w);                                                               \
-            if (ref & 1u) {                                                                     \
-                goto leaf;                                                                      \
-            }                                                                                   \
-            i += 1u;                                                                            \
+            i = (uint32_t)w & EC_TREE_M;                                                        \
         } else {                                                                                \
-            ref = EC_TREE_REF(w >> EC_TREE_RB);                                                 \
-            if (ref & 1u) {                                                                     \
-                goto leaf;                                                                      \
-            }                                                                                   \
-            i += ref >> 1;                                                                      \
+            i = (uint32_t)(w >> EC_TREE_RB) & EC_TREE_M;                                        \
+        }                                                                                       \
+        if (i >= EC_TREE_NI) {                                                                  \
+            goto leaf;                                                                          \
         }                                                                                       \
     } while (0)
 
-#define EC_TREE_BATCH 32
-
-#if EC_TREE_LANES
-/* One branch-free step of walk l, for tables too big for L1 where load latency dominates: four
- * walks advance together, each taking depth[t] steps; a walk that reached its leaf re-reads its
- * last node, whose test gives the same leaf ref again. */
-#define EC_TREE_STEP(l)                                                                         \
-    do {                                                                                        \
-        const EC_TREE_WORD w = nodes[i##l];                                                     \
-        const float xv = xs[(uint32_t)(w >> EC_TREE_FS) & EC_TREE_FM];                          \
-        const uint32_t right = (uint32_t)!(xv <= EC_TREE_THR(w, i##l))                          \
-            & ~((uint32_t)(xv != xv) & (uint32_t)(w >> EC_TREE_MS) & EC_TREE_MM);               \
-        ref##l = EC_TREE_REF(w >> (right * EC_TREE_RB));                                        \
-        i##l += (ref##l & 1u) ? 0u : (ref##l >> 1);                                             \
-    } while (0)
-#endif
-
 /* Each tree is walked with a branch per node: the branch predictor learns the hot paths, as it
- * does for if-else code. With EC_TREE_LANES, four trees at a time without branches. */
+ * does for if-else code, and a walk runs ahead of the loads it waits on. Leaf rows are added as
+ * each walk ends, in tree order, to accumulators the compiler keeps in registers when it can. */
 void EC_TREE_FN(const ec_tree_table_params *p, const float *x, int32_t n_samples, int32_t n_features,
                 float *y)
 {
     const EC_TREE_WORD *nodes = (const EC_TREE_WORD *)p->nodes;
     const float *thr = p->thresholds;
-    const int32_t n_targets = p->leaves.n_targets;
-    int32_t s, t;
-    ec_tree_set_base(y, p->base, n_samples, n_targets);
+    int32_t s, t, k;
     for (s = 0; s < n_samples; ++s) {
         const float *xs = x + (size_t)s * (size_t)n_features;
-        float *ys = y + (size_t)s * (size_t)n_targets;
-#if EC_TREE_LANES
-        for (t = 0; t + 4 <= p->n_trees; t += 4) {
-            uint32_t i0 = p->roots[t], i1 = p->roots[t + 1], i2 = p->roots[t + 2], i3 = p->roots[t + 3];
-            uint32_t ref0 = 0u, ref1 = 0u, ref2 = 0u, ref3 = 0u, d, steps = p->depth[t];
-            steps = p->depth[t + 1] > steps ? p->depth[t + 1] : steps;
-            steps = p->depth[t + 2] > steps ? p->depth[t + 2] : steps;
-            steps = p->depth[t + 3] > steps ? p->depth[t + 3] : steps;
-            for (d = 0; d < steps; ++d) {
-                EC_TREE_STEP(0);
-                EC_TREE_STEP(1);
-                EC_TREE_STEP(2);
-                EC_TREE_STEP(3);
-            }
-            ec_tree_add_row(&p->leaves, ref0 >> 1, ys);
-            ec_tree_add_row(&p->leaves, ref1 >> 1, ys);
-            ec_tree_add_row(&p->leaves, ref2 >> 1, ys);
-            ec_tree_add_row(&p->leaves, ref3 >> 1, ys);
+        float *ys = y + (size_t)s * (size_t)EC_TREE_NT;
+#if EC_TREE_LEAF == 3
+        EC_TREE_VT votes = 0u;
+#elif EC_TREE_ACC
+        float acc[EC_TREE_NT];
+        for (k = 0; k < EC_TREE_NT; ++k) {
+            acc[k] = p->base[k];
         }
 #else
-        t = 0;
-#endif
-        /* walks first, leaf rows after: the walks never wait behind the float sums */
-        for (; t < p->n_trees; t += EC_TREE_BATCH) {
-            const int32_t n = p->n_trees - t < EC_TREE_BATCH ? p->n_trees - t : EC_TREE_BATCH;
-            uint32_t rows[EC_TREE_BATCH];
-            int32_t c;
-            for (c = 0; c < n; ++c) {
-                uint32_t i = p->roots[t + c], ref;
-                /* unrolled by levels: each level's test is its own branch for the predictor */
-                for (;;) {
-                    EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
-                    EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
-                }
-            leaf:
-                rows[c] = ref >> 1;
-            }
-            for (c = 0; c < n; ++c) {
-                ec_tree_add_row(&p->leaves, rows[c], ys);
-            }
+        float *acc = ys;
+        for (k = 0; k < EC_TREE_NT; ++k) {
+            acc[k] = p->base[k];
         }
+#endif
+        for (t = 0; t < p->n_trees; ++t) {
+            uint32_t i = p->roots[t];
+            /* unrolled by levels: each level's test is its own branch for the predictor */
+            for (;;) {
+                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+                EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE(); EC_TREE_NODE();
+            }
+        leaf:
+#if EC_TREE_LEAF == 3
+            votes += (EC_TREE_VT)1u << ((i - EC_TREE_NI) * EC_TREE_VB);
+#else
+            ec_tree_add_row(&p->leaves, i - EC_TREE_NI, acc);
+#endif
+        }
+#if EC_TREE_LEAF == 3
+        for (k = 0; k < EC_TREE_NT; ++k) {
+            const uint32_t count = (uint32_t)(votes >> (k * EC_TREE_VB)) & ((1u << EC_TREE_VB) - 1u);
+            ys[k] = p->base[k] + (float)count;
+        }
+#elif EC_TREE_ACC
+        for (k = 0; k < EC_TREE_NT; ++k) {
+            ys[k] = acc[k];
+        }
+#endif
     }
 }
 
 #undef EC_TREE_THR
-#undef EC_TREE_REF
+#undef EC_TREE_M
 #undef EC_TREE_NODE
-#undef EC_TREE_BATCH
-#undef EC_TREE_STEP
 #endif /* EC_TREE_FN */

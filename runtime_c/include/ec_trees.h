@@ -29,10 +29,10 @@ void ec_tree_set_base(float *y, const float *base, int32_t n_samples, int32_t n_
 
 /* Trees as packed internal-node words (uint16, uint32 or uint64), each tree's internal nodes in
  * preorder, walked by a model's specialised walker (ec_tree_walk.h). Word bits, low to high: left
- * ref, right ref (ref_bits each), threshold index, missing-left bit, and the feature in the top
- * bits. A ref is (v << 1) | is_leaf: a leaf row, or the forward distance to the child node (1 for
- * a left child). A node goes left when x[feature] <= threshold, or when x is NaN and its
- * missing-left bit is set. Threshold: thresholds[index] when threshold_mask != 0, else
+ * child, right child (ref_bits each), threshold index, missing-left bit, and the feature in the
+ * top bits. A child is an internal node's index, or n_internal + r for leaf row r (with vote
+ * leaves, r is the class). A node goes left when x[feature] <= threshold, or when x is NaN and
+ * its missing-left bit is set. Threshold: thresholds[index] when threshold_mask != 0, else
  * thresholds[node]. The shifts and masks are repeated here for debuggers; the walker has them
  * as constants. */
 typedef struct {
@@ -44,8 +44,8 @@ typedef struct {
     uint32_t threshold_mask;
     uint32_t missing_shift;
     uint32_t missing_mask;
+    uint32_t n_internal;
     const uint32_t *roots;
-    const uint16_t *depth;       /* internal nodes on each tree's longest path (lanes walker) */
     const void *nodes;
     const float *thresholds;
     const float *base;

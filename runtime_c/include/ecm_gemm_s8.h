@@ -5,9 +5,9 @@
  * Packed weights (prepared by the compiler, edgec/backend/cmsis_ops.py): output channels in
  * pairs (a zero row completes an odd count), K zero-padded to k4 (a multiple of 4), and per pair
  * the groups of four interleaved: [pair][k4 / 4][2 channels][4], so one 8-byte load brings four
- * weights of both channels. Where the DSP path is compiled, the compiler emits the layout of the
- * convolutions' weights pre-widened instead (cmsis_ops.py: pack_pairs_s16, selected by the
- * preprocessor condition that matches ECM_DSP without ECM_MVE; the kernel says so in w16): each
+ * weights of both channels. With target cmsis-w16, where the DSP path is compiled, the compiler
+ * emits the convolutions' weights pre-widened instead (cmsis_ops.py: pack_pairs_s16, selected by
+ * the preprocessor condition that matches ECM_DSP without ECM_MVE; the kernels' w16 says so): each
  * channel's group as two words of int16 pairs (w0, w2), (w1, w3), 16 bytes per group of a pair,
  * twice the flash, no __sxtb16 in the inner loop. Fully connected layers keep int8 weights: each
  * is used once per inference, so widening them costs the same there and doubling their flash
@@ -238,7 +238,7 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
 #endif
 
 #if defined(ECM_DSP) && !defined(ECM_MVE)
-/* The convolutions' weights are emitted pre-widened for this path (see the top). */
+/* With cmsis-w16 the convolutions' weights are emitted pre-widened for this path (see the top). */
 #define ECM_W16 1
 
 /* Two 32-bit words from *p (8-byte load, any 4-byte alignment), advancing *p by 8 bytes: one
@@ -492,9 +492,20 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
 }
 #else
 #if defined(ECM_DSP)
+/* One group of four of both rows with the pair's weights in the form `w16` says. */
+#define ECM_GROUP2X2_W(q, wp, w16)      \
+    do {                                \
+        if (w16) {                      \
+            ECM_GROUP2X2(q, wp);        \
+        } else {                        \
+            ECM_GROUP2X2_S8(q, wp);     \
+        }                               \
+    } while (0)
+
 /* The sums of both rows (widened in g->q) with every channel pair, into g->acc as [pair][s00,
- * s01, s10, s11]: the loop keeps only the sums and three pointers live, so nothing spills. */
-static inline void ecm_sums2_dsp(const ecm_gemm *g)
+ * s01, s10, s11]: the loop keeps only the sums and three pointers live, so nothing spills.
+ * `w16` (a constant where inlined): the weights' form. */
+static inline __attribute__((always_inline)) void ecm_sums2_dsp(const ecm_gemm *g, const int w16)
 {
     const int32_t *bias = g->bias_eff;
     const int32_t ng = g->k4 / 4;
@@ -503,24 +514,24 @@ static inline void ecm_sums2_dsp(const ecm_gemm *g)
     int32_t *acc = g->acc;
     int32_t *const aend = acc + 2 * (g->n & ~1);
     for (; acc < aend; acc += 4, bias += 2) {
-        const int8_t *const wend = wp + 16 * (size_t)ng;
+        const int8_t *const wend = wp + (w16 ? 16 : 8) * (size_t)ng;
         const int16_t *qr = rows;
         int32_t s00, s01, s10, s11;
         ECM_LDRD_AT(s00, s01, bias, 0);
         s10 = s00;
         s11 = s01;
         if (ng & 1) {   /* then whole fours of groups: one loop test per four */
-            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2_W(qr, wp, w16);
         }
         if (ng & 2) {
-            ECM_GROUP2X2(qr, wp);
-            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2_W(qr, wp, w16);
+            ECM_GROUP2X2_W(qr, wp, w16);
         }
         while (wp < wend) {
-            ECM_GROUP2X2(qr, wp);
-            ECM_GROUP2X2(qr, wp);
-            ECM_GROUP2X2(qr, wp);
-            ECM_GROUP2X2(qr, wp);
+            ECM_GROUP2X2_W(qr, wp, w16);
+            ECM_GROUP2X2_W(qr, wp, w16);
+            ECM_GROUP2X2_W(qr, wp, w16);
+            ECM_GROUP2X2_W(qr, wp, w16);
         }
         acc[0] = s00;
         acc[1] = s01;
@@ -533,12 +544,12 @@ static inline void ecm_sums2_dsp(const ecm_gemm *g)
  * may alias *g). Inlined with constant flags for the usual layer: `table` ecm_rq's short form,
  * `sat` the clamp is int8's own range (one ssat). */
 static inline __attribute__((always_inline)) void ecm_rows2(const ecm_gemm *g, int8_t *y0, int8_t *y1,
-                                                            const int table, const int sat)
+                                                            const int table, const int sat, const int w16)
 {
     const int32_t *mult = g->multiplier, *shift = g->shift, *q = g->rq, *acc = g->acc;
     const int32_t off = g->off, lo = g->lo, hi = g->hi;
     const int8_t *const yend = y0 + (g->n & ~1);
-    ecm_sums2_dsp(g);
+    ecm_sums2_dsp(g, w16);
     for (; y0 < yend; y0 += 2, y1 += 2, acc += 4, q += 8, mult += 2, shift += 2) {
         int32_t s00, s01, s10, s11;
         ECM_LDRD_AT(s00, s01, acc, 0);
@@ -550,12 +561,20 @@ static inline __attribute__((always_inline)) void ecm_rows2(const ecm_gemm *g, i
 
 static inline void ecm_rows2_usual(const ecm_gemm *g, int8_t *y0, int8_t *y1)
 {
-    ecm_rows2(g, y0, y1, 1, 1);
+    if (g->w16) {
+        ecm_rows2(g, y0, y1, 1, 1, 1);
+    } else {
+        ecm_rows2(g, y0, y1, 1, 1, 0);
+    }
 }
 
 static inline void ecm_rows2_any(const ecm_gemm *g, int8_t *y0, int8_t *y1)
 {
-    ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127);
+    if (g->w16) {
+        ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127, 1);
+    } else {
+        ecm_rows2(g, y0, y1, g->rq != NULL, g->lo == -128 && g->hi == 127, 0);
+    }
 }
 #endif
 
@@ -599,7 +618,7 @@ static inline void ecm_gemm_rows(const ecm_gemm *g, const int8_t *r0, const int8
     const int8_t *const w = g->w;
     c = 0;
 #if defined(ECM_DSP)
-    if (rows == 2 && g->w16) {   /* the common case, with its flags as constants where they are usual */
+    if (rows == 2) {   /* the common case, with its flags as constants where they are usual */
         if (rq != NULL && lo == -128 && hi == 127) {
             ecm_rows2_usual(g, y0, y1);
         } else {

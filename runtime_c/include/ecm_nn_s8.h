@@ -38,16 +38,18 @@ extern "C" {
 
 /* General convolution (groups 1): im2col of two output pixels at a time (raw int8, the input
  * zero point in the padding), then the matrix core with K = k_h * k_w * in_c (OHWI order).
- * scratch: ecm_conv2d_s8_scratch_size(p) bytes, 8-byte aligned. */
-void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+ * w16: 1 when the compiler emitted w's pre-widened form for the DSP path (target cmsis-w16; see
+ * ecm_gemm_s8.h), 0 for the int8 form everywhere. scratch: ecm_conv2d_s8_scratch_size(p) bytes,
+ * 8-byte aligned. */
+void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
                    const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch);
 /* 4 k4 + 8 n4, then two int8 im2col rows (2 k4); k4 = K rounded up to 4. Must equal the
  * rule in edgec/backend/cmsis_ops.py, as the other _scratch_size functions. */
 int32_t ecm_conv2d_s8_scratch_size(const ec_conv2d_s8_params *p);
 
 /* 1x1 convolution without im2col (groups 1, no padding, any stride): each output pixel is the
- * matrix core on its input pixel's in_c channels. */
-void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+ * matrix core on its input pixel's in_c channels. w16 as for ecm_conv2d_s8. */
+void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
                     const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch);
 /* 4 k4 + 8 n4 with k4 = in_c rounded up to 4. */
 int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p);
@@ -77,8 +79,9 @@ void ecm_add_s8_row(const ec_add_s8_params *p, const int8_t *a, const int8_t *b,
  * row into scratch, then ecm_add_s8_row against r's row; y may equal r). scratch:
  * ecm_conv2d_add_s8_scratch_size(cp) bytes, 8-byte aligned. */
 void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap, int32_t conv_first,
-                       const int8_t *x, const int8_t *w, const int32_t *bias_eff, const int32_t *multiplier,
-                       const int32_t *shift, const int32_t *rq, const int8_t *r, int8_t *y, void *scratch);
+                       const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
+                       const int32_t *multiplier, const int32_t *shift, const int32_t *rq, const int8_t *r, int8_t *y,
+                       void *scratch);
 /* ecm_conv2d_s8_scratch_size(cp) rounded up to 8, plus one output row (out_w * out_c bytes). */
 int32_t ecm_conv2d_add_s8_scratch_size(const ec_conv2d_s8_params *cp);
 

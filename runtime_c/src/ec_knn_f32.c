@@ -4,35 +4,33 @@
 
 #include "ec_neighbors.h"
 
-/* Distance of x to one stored row; T: the row's element type (every value converts exactly). */
-#define EC_KNN_DISTANCE(T)                                                   \
+/* Distance of x to one stored row; T: the row's element type, VALUE: the float row[j] stands for. */
+#define EC_KNN_DISTANCE(T, VALUE)                                            \
     do {                                                                     \
         const T *row = (const T *)p->train + (size_t)r * (size_t)p->n_features; \
-        if (p->metric == EC_KNN_EUCLIDEAN) {                                 \
-            for (j = 0; j < p->n_features; ++j) {                            \
-                const float d = (float)row[j] - x[j];                        \
-                acc += d * d;                                                \
-            }                                                                \
-        } else {                                                             \
-            for (j = 0; j < p->n_features; ++j) {                            \
-                acc += fabsf((float)row[j] - x[j]);                          \
-            }                                                                \
+        for (j = 0; j < p->n_features; ++j) {                                \
+            const float d = (VALUE) - x[j];                                  \
+            acc += manhattan ? fabsf(d) : d * d;                             \
         }                                                                    \
     } while (0)
 
 static float row_distance(const ec_knn_f32_params *p, const float *x, int32_t r)
 {
+    const int manhattan = p->metric == EC_KNN_MANHATTAN;
     float acc = 0.0f;
     int32_t j;
     switch (p->storage) {
     case EC_KNN_TRAIN_U8:
-        EC_KNN_DISTANCE(uint8_t);
+        EC_KNN_DISTANCE(uint8_t, (float)row[j]);
         break;
     case EC_KNN_TRAIN_S16:
-        EC_KNN_DISTANCE(int16_t);
+        EC_KNN_DISTANCE(int16_t, (float)row[j]);
+        break;
+    case EC_KNN_TRAIN_DICT8:
+        EC_KNN_DISTANCE(uint8_t, p->dict[p->dict_offset[j] + row[j]]);
         break;
     default:
-        EC_KNN_DISTANCE(float);
+        EC_KNN_DISTANCE(float, row[j]);
         break;
     }
     return acc;
@@ -169,7 +167,7 @@ void ec_knn_f32(const ec_knn_f32_params *p, const float *x, int32_t n_samples, f
         }
         for (i = 0; i < p->k; ++i) {
             if (p->labels != NULL) {
-                ys[p->labels[ids[i]]] += w[i];
+                ys[p->labels_u8 ? ((const uint8_t *)p->labels)[ids[i]] : ((const int32_t *)p->labels)[ids[i]]] += w[i];
             } else {
                 const float *row = p->targets + (size_t)ids[i] * (size_t)p->n_outputs;
                 for (t = 0; t < p->n_outputs; ++t) {

@@ -21,34 +21,14 @@ static float svm_powi(float base, int32_t times)
     return ret;
 }
 
-/* acc[j] = sum_f (x[f] - sv_j[f])^2 (rbf) or sum_f x[f] * sv_j[f] for one block of width vectors. */
-static void svm_block(const float *x, const float *blk, int32_t n_features, int32_t width, int32_t rbf,
-                      float *acc)
-{
-    int32_t f, j;
-    for (j = 0; j < width; ++j) {
-        acc[j] = 0.0f;
-    }
-    for (f = 0; f < n_features; ++f) {
-        const float xv = x[f];
-        const float *row = blk + (size_t)f * (size_t)width;
-        if (rbf) {
-            for (j = 0; j < width; ++j) {
-                const float d = xv - row[j];
-                acc[j] += d * d;
-            }
-        } else {
-            for (j = 0; j < width; ++j) {
-                acc[j] += xv * row[j];
-            }
-        }
-    }
-}
+/* The block's feature sums (see EC_SVM_BLOCK_SUMS). */
+EC_SVM_DEFINE_BLOCK_SUMS(svm_block, float)
 
 void ec_svm_kernel_f32(const ec_svm_kernel_params *p, const float *x, int32_t n_samples, const float *sv_packed,
                        float *k)
 {
     const int32_t f = p->n_features;
+    const float neg_gamma = -p->gamma;
     float acc[EC_SVM_BLOCK];
     int32_t s, n0, j;
     for (s = 0; s < n_samples; ++s) {
@@ -57,11 +37,14 @@ void ec_svm_kernel_f32(const ec_svm_kernel_params *p, const float *x, int32_t n_
         for (n0 = 0; n0 < p->n_sv; n0 += EC_SVM_BLOCK) {
             const int32_t width = p->n_sv - n0 < EC_SVM_BLOCK ? p->n_sv - n0 : EC_SVM_BLOCK;
             svm_block(xs, sv_packed + (size_t)n0 * (size_t)f, f, width, p->kind == EC_SVM_RBF, acc);
+            if (p->kind == EC_SVM_RBF) {
+                for (j = 0; j < width; ++j) {
+                    ks[n0 + j] = expf(neg_gamma * acc[j]);
+                }
+                continue;
+            }
             for (j = 0; j < width; ++j) {
                 switch (p->kind) {
-                case EC_SVM_RBF:
-                    ks[n0 + j] = expf(-p->gamma * acc[j]);
-                    break;
                 case EC_SVM_POLY:
                     ks[n0 + j] = svm_powi(p->gamma * acc[j] + p->coef0, p->degree);
                     break;

@@ -17,9 +17,22 @@ static double dual_powi(double base, int32_t times)
     return ret;
 }
 
+double ec_svm_apply_f64(const ec_svm_dual_params *p, double sum)
+{
+    switch (p->kind) {
+    case EC_SVM_RBF:
+        return exp(-p->gamma * sum);
+    case EC_SVM_POLY:
+        return dual_powi(p->gamma * sum + p->coef0, p->degree);
+    case EC_SVM_SIGMOID:
+        return tanh(p->gamma * sum + p->coef0);
+    default:
+        return sum;
+    }
+}
+
 double ec_svm_kernel_f64(const ec_svm_dual_params *p, const float *x, const float *sv)
 {
-    const double gamma = p->gamma, coef0 = p->coef0;
     double sum = 0.0;
     int32_t f;
     if (p->kind == EC_SVM_RBF) {
@@ -27,17 +40,10 @@ double ec_svm_kernel_f64(const ec_svm_dual_params *p, const float *x, const floa
             const double d = (double)x[f] - (double)sv[f];
             sum += d * d;
         }
-        return exp(-gamma * sum);
+    } else {
+        for (f = 0; f < p->n_features; ++f) {
+            sum += (double)x[f] * (double)sv[f];
+        }
     }
-    for (f = 0; f < p->n_features; ++f) {
-        sum += (double)x[f] * (double)sv[f];
-    }
-    switch (p->kind) {
-    case EC_SVM_POLY:
-        return dual_powi(gamma * sum + coef0, p->degree);
-    case EC_SVM_SIGMOID:
-        return tanh(gamma * sum + coef0);
-    default:
-        return sum;
-    }
+    return ec_svm_apply_f64(p, sum);
 }

@@ -12,7 +12,7 @@ int32_t ecm_conv1x1_s8_scratch_size(const ec_conv2d_s8_params *p)
            + 2 * ((p->out_c + 3) / 4 * 4) * (int32_t)sizeof(int32_t);
 }
 
-void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
                     const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
@@ -31,7 +31,7 @@ void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t 
     g.hi = p->act_max;
     g.q = (int16_t *)scratch;
     g.n4 = (p->out_c + 3) / 4 * 4;
-    g.w16 = ECM_W16;   /* the compiler widens the convolutions' weights for the DSP path */
+    g.w16 = ECM_W16 && w16;   /* the pre-widened form exists only where the DSP path is compiled */
     g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
     if (p->stride_h == 1 && p->stride_w == 1) {
         ecm_gemm_matrix(&g, x, ic, p->n * p->out_h * p->out_w, y);

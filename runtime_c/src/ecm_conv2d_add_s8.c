@@ -9,8 +9,9 @@ int32_t ecm_conv2d_add_s8_scratch_size(const ec_conv2d_s8_params *cp)
 }
 
 void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap, int32_t conv_first,
-                       const int8_t *x, const int8_t *w, const int32_t *bias_eff, const int32_t *multiplier,
-                       const int32_t *shift, const int32_t *rq, const int8_t *r, int8_t *y, void *scratch)
+                       const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
+                       const int32_t *multiplier, const int32_t *shift, const int32_t *rq, const int8_t *r, int8_t *y,
+                       void *scratch)
 {
     const size_t row = (size_t)cp->out_w * (size_t)cp->out_c;
     const size_t x_img = (size_t)cp->in_h * (size_t)cp->in_w * (size_t)cp->in_c;
@@ -23,7 +24,7 @@ void ecm_conv2d_add_s8(const ec_conv2d_s8_params *cp, const ec_add_s8_params *ap
         for (oh = 0; oh < cp->out_h; ++oh) {
             const size_t o = ((size_t)b * (size_t)cp->out_h + (size_t)oh) * row;
             band.pad_top = cp->pad_top - oh * cp->stride_h;
-            ecm_conv2d_s8(&band, x + (size_t)b * x_img, w, bias_eff, multiplier, shift, rq, h, scratch);
+            ecm_conv2d_s8(&band, x + (size_t)b * x_img, w, w16, bias_eff, multiplier, shift, rq, h, scratch);
             if (conv_first) {
                 ecm_add_s8_row(ap, h, r + o, y + o, (int32_t)row);
             } else {

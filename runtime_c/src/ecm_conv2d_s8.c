@@ -93,7 +93,7 @@ static void im2col(const ec_conv2d_s8_params *p, const int8_t *x, int32_t pix, i
     }
 }
 
-void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, const int32_t *bias_eff,
+void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *w, int32_t w16, const int32_t *bias_eff,
                    const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     const int32_t pixels = p->n * p->out_h * p->out_w, oc = p->out_c, k4 = k4_of(p);
@@ -113,7 +113,7 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
     g.hi = p->act_max;
     g.q = (int16_t *)scratch;
     g.n4 = (p->out_c + 3) / 4 * 4;
-    g.w16 = ECM_W16;   /* the compiler widens the convolutions' weights for the DSP path */
+    g.w16 = ECM_W16 && w16;   /* the pre-widened form exists only where the DSP path is compiled */
     g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
     for (pix = 0; pix < pixels; pix += 2) {
         const int32_t rows = pix + 1 < pixels ? 2 : 1;

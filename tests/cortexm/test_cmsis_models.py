@@ -76,11 +76,12 @@ def _assert_qemu_exact(files, sig, feeds, want, cpu):
 
 
 @qemu
-@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55", "cortex-m0plus"])
-def test_kernel_chain_under_qemu(cpu):
+@pytest.mark.parametrize("cpu,target", [("cortex-m4", "cmsis"), ("cortex-m4", "cmsis-w16"), ("cortex-m55", "cmsis"),
+                                        ("cortex-m55", "cmsis-w16"), ("cortex-m0plus", "cmsis")])
+def test_kernel_chain_under_qemu(cpu, target):
     from edgec.backend.c import emit_c
     g, feeds = _kernel_chain()
-    src = emit_c(g, "t", target="cmsis")
+    src = emit_c(g, "t", target=target)
     _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
 
 
@@ -104,12 +105,13 @@ def _block_chain():
 @qemu
 @pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_block_chain_under_qemu(cpu, seed):
+@pytest.mark.parametrize("target", ["cmsis", "cmsis-w16"])
+def test_block_chain_under_qemu(cpu, seed, target):
     from edgec.backend.c import emit_c
     g, feeds = _block_chain()
     rng = np.random.default_rng(seed)
     feeds = {k: rng.integers(-128, 128, v.shape).astype(np.int8) for k, v in feeds.items()}
-    src = emit_c(g, "t", target="cmsis")
+    src = emit_c(g, "t", target=target)
     _assert_qemu_exact(src.files, src.signature(), feeds, run_graph(g, feeds), cpu)
 
 
@@ -185,6 +187,29 @@ def test_each_core_builds_its_own_path(cpu, mnemonic, tmp_path):
         assert "vmladava" not in asm
     if cpu == "cortex-m0plus":
         assert "smlad" not in asm
+
+
+def test_w16_widens_only_the_convolutions_and_only_on_request():
+    """cmsis keeps int8 convolution weights on every core (CMSIS-NN's flash); cmsis-w16 adds their
+    int16 form under the DSP path's condition, and passes w16 = 1 to the kernels that read it.
+    Depthwise weights have their DSP form in both (small); fully connected in neither."""
+    from edgec.backend.c import emit_c
+    g, _ = _block_chain()
+    plain, wide = emit_c(g, "t", target="cmsis"), emit_c(g, "t", target="cmsis-w16")
+    assert plain.files["t_weights.c"].count("#if") == 2          # the two depthwise layers
+    assert wide.files["t_weights.c"].count("#if") == 2 + 4       # and c1, ca, pw, pw2
+    for name in ("ecm_conv2d_s8(", "ecm_conv1x1_s8(", "ecm_conv2d_add_s8("):
+        calls = [ln for ln in wide.files["t.c"].splitlines() if name in ln]
+        assert calls and all(", 1, " in ln for ln in calls), calls
+        assert all(", 1, " not in ln for ln in plain.files["t.c"].splitlines() if name in ln)
+
+
+@qemu
+@pytest.mark.parametrize("cpu", ["cortex-m4", "cortex-m55+nomve"])
+def test_w16_model_under_qemu(cpu):
+    art = edgec.compile(str(MLPERF / TFLITE["kws"]), target="cmsis-w16")
+    feeds = _feeds(art, 4)
+    _assert_qemu_exact(art.c.files, art.c.signature(), feeds, art.simulate(feeds), cpu)
 
 
 def test_cli_compile_target_cmsis(tmp_path):

@@ -129,3 +129,31 @@ def test_ovo_dual_c_matches_reference_and_float32_path(kind):
     from edgec.ops.svm import ovo_ref
     fast = ovo_ref(SvmOvoAttrs(n_support), kernel_ref(kattrs, x, sv), coef, b)
     np.testing.assert_allclose(sim, fast, rtol=1e-4, atol=1e-5)
+
+
+def _sequential_sums(x: np.ndarray, sv: np.ndarray, dtype, rbf: bool) -> np.ndarray:
+    """[N, S] per-vector feature sums one feature after another in `dtype` (libsvm's order)."""
+    x, sv = x.astype(dtype), sv.astype(dtype)
+    acc = np.zeros((x.shape[0], sv.shape[0]), dtype)
+    for f in range(x.shape[1]):
+        t = x[:, f:f + 1] - sv[None, :, f] if rbf else x[:, f:f + 1] * sv[None, :, f]
+        acc = (acc + (t * t if rbf else t)).astype(dtype)
+    return acc
+
+
+@pytest.mark.parametrize("n_sv,n_features", [(3, 4), (8, 13), (16, 4), (21, 7), (44, 4), (61, 64)])
+def test_blocked_kernel_sums_keep_each_vectors_feature_order(n_sv, n_features):
+    # the kernels sum eight vectors side by side; each vector's sum must stay the sequential one
+    x = (RNG.standard_normal((2, n_features)) * 10.0 ** RNG.integers(-3, 4, n_features)).astype(np.float32)
+    sv = (RNG.standard_normal((n_sv, n_features)) * 10.0 ** RNG.integers(-3, 4, n_features)).astype(np.float32)
+    got, _ = _run("svm_kernel", x, [sv], SvmKernelAttrs("linear"))
+    assert got.tobytes() == _sequential_sums(x, sv, np.float32, rbf=False).tobytes()
+    # the double dual sum: the sequential double distances, their kernel values added in vector order
+    coef = RNG.standard_normal(n_sv).astype(np.float32)
+    got, _ = _run("svm_dual_sum", x, [sv, coef], SvmKernelAttrs("rbf", gamma=0.125))
+    d = _sequential_sums(x, sv, np.float64, rbf=True)
+    want = (np.exp(-0.125 * d) * coef.astype(np.float64)[None, :])
+    total = np.zeros(x.shape[0])
+    for v in range(n_sv):
+        total = total + want[:, v]
+    np.testing.assert_allclose(got.reshape(-1), total.astype(np.float32), rtol=1e-6, atol=1e-7)

@@ -79,14 +79,13 @@ def inputs_with_nan(rng, n, f, thresholds=None):
     return X
 
 
-@pytest.mark.parametrize("layout", ["table", "table-lanes", "code"])
-def test_forms_bit_exact_with_the_simulator(layout, monkeypatch):
-    if layout == "table-lanes":   # the branch-free four-tree walker of big tables, forced on
-        monkeypatch.setattr(tree_table, "LANES_MIN_BYTES", 0)
-        layout = "table"
+@pytest.mark.parametrize("layout", ["table", "code"])
+def test_forms_bit_exact_with_the_simulator(layout):
     rng = np.random.default_rng(1)
+    # up to 8 targets the walker adds a row without a loop; 12 with one; beyond ACC_MAX_TARGETS into y
     for seed, kw in enumerate([{}, {"thresholds": [-0.5, 0.0, 0.25, 1.0]}, {"n_targets": 1, "zero_frac": 0.0},
-                               {"n_values": 5, "n_targets": 6}]):
+                               {"n_values": 5, "n_targets": 6}, {"n_targets": 8, "zero_frac": 0.0},
+                               {"n_targets": 12, "n_values": 3}, {"n_targets": tree_table.ACC_MAX_TARGETS + 1}]):
         t = random_ensemble(np.random.default_rng(seed), **kw)
         X = inputs_with_nan(rng, 300, 7, kw.get("thresholds"))
         assert_bits_equal(c_output(ensemble_artifact(t, 7, 300, layout), X), ensemble_sum(t, X))
@@ -218,7 +217,7 @@ def test_wide_nodes_use_uint64_words():
     t = make_ensemble(t.feature, rng.normal(size=t.n_nodes), t.left, t.right, rng.random(t.n_nodes) < 0.5, t.leaf,
                       t.leaf_values, t.roots, t.base)
     nodes, _ = packed(t)
-    assert nodes.word_bytes == 8 and not nodes.lanes
+    assert nodes.word_bytes == 8
     X = inputs_with_nan(rng, 20, 4000)
     X[:, :] = rng.normal(size=(1, 4000)) * 0.3    # rows walk deep into the chain
     X[::3, rng.integers(0, 4000, 100)] = np.nan
@@ -246,13 +245,15 @@ def test_compile_option_and_cli_flag(monkeypatch):
         cli.parser().parse_args(["compile", "m.onnx", "-o", "out", "--tree-layout", "bogus"])
 
 
-def test_output_is_deterministic_and_warning_free(tmp_path, monkeypatch):
-    t = random_ensemble(np.random.default_rng(9))
-    for layout in ("table", "lanes", "code"):
-        monkeypatch.setattr(tree_table, "LANES_MIN_BYTES", 0 if layout == "lanes" else 24 * 1024)
-        a = ensemble_artifact(t, 7, 2, "table" if layout == "lanes" else layout).c.files
-        b = ensemble_artifact(random_ensemble(np.random.default_rng(9)), 7, 2,
-                              "table" if layout == "lanes" else layout).c.files
+@pytest.mark.parametrize("kind", ["rows", "votes", "wide"])
+def test_output_is_deterministic_and_warning_free(tmp_path, kind):
+    make = {"rows": lambda: random_ensemble(np.random.default_rng(9)),
+            "votes": lambda: one_hot_ensemble(np.random.default_rng(9), 4, np.zeros(4)),
+            "wide": lambda: random_ensemble(np.random.default_rng(9), n_targets=tree_table.ACC_MAX_TARGETS + 1)}[kind]
+    t = make()
+    for layout in ("table", "code"):
+        a = ensemble_artifact(t, 7, 2, layout).c.files
+        b = ensemble_artifact(make(), 7, 2, layout).c.files
         assert a == b
         assert_builds_warning_free(a, tmp_path / layout)
 
@@ -271,9 +272,96 @@ def assert_builds_warning_free(files: dict[str, str], d) -> None:
 
 def test_large_forest_stays_compact():
     t = random_ensemble(np.random.default_rng(4), n_trees=60, max_depth=14, n_targets=2)
-    assert t.n_nodes > CODE_FORM_MAX_NODES and plan_trees(t).nodes.lanes
+    assert t.n_nodes > CODE_FORM_MAX_NODES
     assert set(measured_sizes(plan_trees(t))) == {"table"}      # the code form is not even generated
     files = ensemble_artifact(t, 7, 1, "auto").c.files
     source = sum(len(v) for v in files.values())
     assert source < 40 * t.n_nodes, f"{source} bytes of C for {t.n_nodes} nodes"
     assert not any(CODE_FORM_BANNER in v for v in files.values())
+
+
+def one_hot_ensemble(rng, n_classes, base, n_trees=5, **kw):
+    """random_ensemble with every leaf row one-hot 1.0 (a forest of pure leaves)."""
+    t = random_ensemble(rng, n_trees=n_trees, n_targets=n_classes, **kw)
+    rows = np.eye(n_classes)[rng.integers(n_classes, size=len(t.leaf_values))]
+    return make_ensemble(t.feature, t.threshold, t.left, t.right, t.missing_left, t.leaf, rows, t.roots,
+                         np.asarray(base, np.float64))
+
+
+@pytest.mark.parametrize("n_classes, n_trees, base", [
+    (3, 5, [0.0, 0.0, 0.0]),          # 3-bit counts in a uint32
+    (4, 300, [2.0, 0.0, 7.0, 1.0]),   # 9-bit counts in a uint64, integer base
+    (1, 40, [0.0]),                   # one target
+    (6, 2000, [0.0] * 6)])            # 11 bits x 6 = 66 > 64: float sums instead
+def test_pure_leaves_count_votes_bit_exactly(n_classes, n_trees, base):
+    rng = np.random.default_rng(n_trees)
+    t = one_hot_ensemble(rng, n_classes, base, n_trees=n_trees, max_depth=4)
+    p = plan_trees(t)
+    assert p.votes == (n_trees != 2000)
+    src = ensemble_artifact(t, 7, 200, "table").c.files
+    walk = next(v for k, v in src.items() if k.endswith("_walk.c"))
+    assert ("#define EC_TREE_LEAF 3" in walk) == p.votes
+    if p.votes:   # no leaf tables at all
+        assert not any("_leaf_" in k or "leaf_values" in v or "_leaf_palette" in v for k, v in src.items())
+    X = inputs_with_nan(rng, 200, 7)
+    assert_bits_equal(c_output(ensemble_artifact(t, 7, 200, "table"), X), ensemble_sum(t, X))
+
+
+def test_votes_only_where_integer_sums_are_exact():
+    rng = np.random.default_rng(4)
+    rows = np.eye(3)[[0, 1, 2, 1]]
+    assert list(tree_table.vote_classes(rows, np.zeros(3), 20)) == [0, 1, 2, 1]
+    assert tree_table.vote_classes(rows, np.array([0.5, 0.0, 0.0]), 20) is None     # base not an integer
+    assert tree_table.vote_classes(rows, np.array([-0.0, 0.0, 0.0]), 20) is None    # -0.0 + 0.0 is +0.0
+    assert tree_table.vote_classes(rows, np.array([2.0 ** 24, 0, 0]), 20) is None   # sums past 2^24 round
+    assert tree_table.vote_classes(rows * 2.0, np.zeros(3), 20) is None             # votes of 2.0
+    assert tree_table.vote_classes(np.vstack([rows, [0.5, 0.5, 0.0]]), np.zeros(3), 20) is None
+    assert tree_table.vote_classes(np.vstack([rows, [0.0, 0.0, 0.0]]), np.zeros(3), 20) is None
+    # and such forests still run bit-exactly through the float sums
+    for base in ([-0.0, 0.0, 0.0], [0.5, 0.0, 3.0]):
+        t = one_hot_ensemble(rng, 3, base)
+        assert not plan_trees(t).votes
+        X = inputs_with_nan(rng, 100, 7)
+        assert_bits_equal(c_output(ensemble_artifact(t, 7, 100, "table"), X), ensemble_sum(t, X))
+
+
+def test_leaf_encoding_prefers_the_faster_within_the_slack():
+    rows = np.zeros((3, 2), np.float32)
+    rows[0, 0], rows[1, 1], rows[2] = 1.0, 1.0, (0.25, 0.75)
+    # sparse is 19 bytes, direct 24: within LEAF_SPEED_SLACK the table walker takes the loop-free
+    # direct rows; the code form keeps the smallest
+    assert pack_leaves(rows, np.zeros(2), tree_table.LEAF_SPEED_SLACK).kind == "direct"
+    assert pack_leaves(rows, np.zeros(2)).kind == "sparse"
+    big = np.zeros((400, 10), np.float32)
+    big[np.arange(400), np.arange(400) % 10] = np.arange(400) / 7.0
+    assert pack_leaves(big, np.zeros(10), tree_table.LEAF_SPEED_SLACK).kind == "sparse"   # thousands of bytes smaller
+
+
+def test_children_are_absolute_and_leaves_follow_the_internal_nodes():
+    t = random_ensemble(np.random.default_rng(6), n_trees=3)
+    rows, node_row = dedup_rows(t)
+    w = preorder(t, node_row, len(rows))
+    n_int = w.n_internal
+    assert n_int == int(np.sum(t.feature >= 0)) and list(w.roots) == sorted(w.roots)
+    for kids in (w.left, w.right):
+        assert np.all((kids < n_int) | ((kids >= n_int) & (kids < n_int + len(rows))))
+        inner = kids[kids < n_int]
+        assert len(set(inner.tolist())) == len(inner)          # a true tree: one parent per node
+    assert np.all(w.left[w.left < n_int] == np.arange(n_int)[w.left < n_int] + 1)   # preorder: left is next
+
+
+def test_pure_forest_votes_agree_with_sklearn():
+    """A fully grown forest has pure leaves: the table form counts votes and still gives
+    scikit-learn's predict and the simulator's probabilities bit for bit."""
+    from sklearn.datasets import load_wine
+    from edgec.testing import check_sklearn
+    X, y = load_wine(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=15, random_state=0).fit(X[::2], y[::2])
+    art, res = check_sklearn(rf, X[1::2], tree_layout="table")
+    assert res["predict_agreement"] == 1.0
+    walk = next(v for k, v in art.c.files.items() if k.endswith("_walk.c"))
+    assert "#define EC_TREE_LEAF 3" in walk
+    rows = np.asarray(X[1::2], np.float32)
+    got = art.run_rows(rows)["predict_proba"]
+    sim = [art.simulate({art.graph.inputs[0].name: rows[i:i + 1]})["predict_proba"] for i in range(len(rows))]
+    assert_bits_equal(got, np.concatenate(sim))
