@@ -30,8 +30,12 @@ def _c_string(s: str) -> str:
                          for ch in s) + '"'
 
 
-def api_functions(spec: ApiSpec, name: str, inputs, outputs) -> tuple[list[ApiFunction], list[str], list[str]]:
-    """(functions, header extra lines, source extra lines) for one model."""
+def api_functions(spec: ApiSpec, name: str, inputs, outputs,
+                  direct: dict[str, str] | None = None) -> tuple[list[ApiFunction], list[str], list[str]]:
+    """(functions, header extra lines, source extra lines) for one model. direct: output param ->
+    a function computing that one-value output from the input alone (e.g. a decision tree's
+    label), which its method calls instead of running the graph."""
+    direct = direct or {}
     NAME = name.upper()
     x = inputs[0]
     header = [f"#define {NAME}_NUM_FEATURES {x.size}"]
@@ -52,7 +56,10 @@ def api_functions(spec: ApiSpec, name: str, inputs, outputs) -> tuple[list[ApiFu
     for method, port in zip(spec.methods, outputs):
         fn = f"{name}_{method}"
         what = _describe(spec, method, port)
-        if port.size == 1:
+        if port.size == 1 and port.param in direct:
+            decl = f"{port.ctype} {fn}(const float *{x.param})"
+            body = f"    return {direct[port.param]}({x.param});"
+        elif port.size == 1:
             ret = port.ctype
             decl = f"{ret} {fn}(const float *{x.param})"
             body = f"{locals_}\n{call}\n    return {port.param}[0];"
@@ -69,4 +76,4 @@ def _describe(spec: ApiSpec, method: str, port) -> str:
         what = "the class label" if spec.kind == "classifier" else f"the prediction ({n})"
     else:
         what = f"scikit-learn's {method} ({n})"
-    return f"{method}: {what} for one sample of NUM_FEATURES floats. Uses the static arena: not reentrant."
+    return f"{method}: {what} for one sample of NUM_FEATURES floats. Uses the static arena (if the model has one): not reentrant."

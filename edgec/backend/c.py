@@ -156,7 +156,8 @@ def emit_c(g: Graph, name: str, api: ApiSpec | None = None, target: str = "porta
         io_offsets[p.param] = end
         end = align_up(end + p.size, 8)
     args.update(float_io=float_io, io_offsets=io_offsets, float_arena_bytes=end)
-    funcs, api_header, api_source = api_functions(api, name, inputs, outputs) if api else ([], [], [])
+    direct = {p.param: ctx.direct[id(p.value)] for p in outputs if id(p.value) in ctx.direct}
+    funcs, api_header, api_source = api_functions(api, name, inputs, outputs, direct) if api else ([], [], [])
     args.update(api_funcs=funcs, api_header=api_header, api_source=api_source)
     files = {
         f"{name}.h": env.get_template("model.h.j2").render(**args),

@@ -63,6 +63,7 @@ class EmitContext:
         self.sources: set[str] = set()
         self.files: dict[str, str] = {}     # generated files beside the model's .c (e.g. tree code)
         self.includes: list[str] = []       # their headers, included by the model's .c
+        self.direct: dict[int, str] = {}    # output value id -> `fn(x)` computing it from the input alone
         self._weight_of: dict[int, str] = {}
         self._param_cache: dict[tuple[str, str], str] = {}
 

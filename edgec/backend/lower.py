@@ -4,6 +4,7 @@
   listed twice) gets a "copy" node, so every output buffer is written exactly once.
 - A large constant whose elements are all equal (e.g. ConstantOfShape) is produced at run time
   by a "fill" node next to its use instead of being stored element by element in flash.
+- A tree ensemble emitted as code absorbs the division and arg max after it (tree_fuse.py).
 """
 from __future__ import annotations
 
@@ -57,5 +58,8 @@ def _materialise_splats(g: Graph, splats: dict[int, Value]) -> Graph:
 
 def lower_for_c(g: Graph) -> tuple[Graph, dict[int, Value]]:
     """The graph the C back end emits, and the run-time-filled constants (fill value id -> const)."""
+    from edgec.backend.tree_fuse import fuse_tree_heads
+    from edgec.backend.trees import code_form
     splats: dict[int, Value] = {}
-    return _materialise_splats(_copy_outputs(g.copy()), splats), splats
+    g = fuse_tree_heads(_copy_outputs(g.copy()), code_form)
+    return _materialise_splats(g, splats), splats

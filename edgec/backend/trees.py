@@ -3,16 +3,18 @@
 "table": packed node words (tree_table.py) walked by ec_tree_walk.h, compiled per model with the
 layout as constants into `<model>_<node>_walk.c` (a predicted branch per node, sums in local
 accumulators, votes counted in one register when every leaf is a pure class);
-"code": one if-else C function per tree in a generated `<model>_<node>.c` (see tree_code.py).
-Both add the deduplicated leaf rows in tree order in float32 (the table form counts the votes of
-pure leaves in integers, which is exact), so both are bit-identical to the op's reference.
-"auto" compiles both candidates alone with the host gcc (-c at the build's -O level) and
-measures their code + data bytes. The if-else form runs about
-1.5 to 2.5 times faster on a desktop core (no node decoding, a branch per split that the CPU
-predicts per node), so auto takes it whenever it costs at most SPEED_SIZE_FACTOR times the
-table's bytes (single trees, small forests, shallow boosting), and the table otherwise; the
-table also for forests too big for the code form to be generated, and when no host compiler is
-available.
+"code": one if-else C function per sample in a generated `<model>_<node>.c` whose leaves add
+their constants into local accumulators (see tree_code.py; tree_fuse.py folds a following
+division and arg max into it, so a classifier returns its label). Both add the leaf values in
+tree order in float32 (the table form counts the votes of pure leaves in integers, the code form
+sums in integers whenever every partial sum is exact), so both are bit-identical to the op's
+reference. "auto" compiles both candidates alone with the host gcc (-c at the build's -O level)
+and measures their code + data bytes. The if-else form is the faster one (no node decoding, no
+call per tree, a branch per split that the CPU predicts per node), so auto takes it whenever it
+costs at most SPEED_SIZE_FACTOR times the table's bytes (single trees, small forests, shallow
+boosting), or its variant on integer order keys (a fifth smaller) when that one does, and the
+table otherwise; the table also for forests too big for the code form to be generated, and when
+no host compiler is available.
 """
 from __future__ import annotations
 
@@ -23,12 +25,14 @@ import numpy as np
 from edgec.backend.cformat import c_array_body
 from edgec.backend.names import c_identifier
 from edgec.backend.objsize import object_bytes
-from edgec.backend.tree_code import ensemble_header, ensemble_source, leaf_macros, leaves_c, leaves_initializer
+from edgec.backend.tree_code import (PLAIN, emit_code, keys_usable, leaf_macros, leaves_c, leaves_initializer,
+                                     probe_source)
 from edgec.backend.tree_table import (ACC_MAX_TARGETS, LEAF_SPEED_SLACK, PackedLeaves, PackedNodes, bits_for,
-                                     dedup_rows, pack_leaves, pack_nodes, preorder, vote_classes)
+                                      dedup_rows, pack_leaves, pack_nodes, preorder, vote_classes)
 from edgec.errors import BuildError, EdgecError
 from edgec.ir.graph import DType
 from edgec.ops.tree_ensemble import TreeEnsemble
+from edgec.ops.tree_predict import TreeHead
 
 LAYOUTS = ("auto", "table", "code")
 # Above this many nodes "auto" does not even generate the code form: it costs several times the
@@ -146,30 +150,41 @@ def table_probe_source(p: TreePlan) -> str:
                       "void probe(const float *x, float *y) { probe_walk(&probe_p, x, 1, 1, y); }", ""])
 
 
-def measured_sizes(p: TreePlan) -> dict[str, int]:
-    """Code + data bytes of each candidate form (code only when the forest is small enough)."""
+def measured_sizes(p: TreePlan, head: TreeHead = PLAIN) -> dict[str, int]:
+    """Code + data bytes of each candidate form (code only when the forest is small enough, and
+    with the `head` it would absorb: a label returned instead of every target stored; the code
+    on order keys only when the float code is too big for auto)."""
     sizes = {"table": object_bytes(table_probe_source(p), opt=OPT_LEVEL)}
     if p.trees.n_nodes <= CODE_FORM_MAX_NODES:
-        src = ensemble_source(p.trees, p.node_row, p.leaves, "probe_trees", "probe_trees.h")
-        sizes["code"] = object_bytes(src, {"probe_trees.h": ensemble_header("probe_trees")}, opt=OPT_LEVEL)
+        sizes["code"] = object_bytes(*probe_source(p.trees, head), opt=OPT_LEVEL)
+        if sizes["code"] > SPEED_SIZE_FACTOR * sizes["table"] and keys_usable(p.trees):
+            sizes["code_keys"] = object_bytes(*probe_source(p.trees, head, keys=True), opt=OPT_LEVEL)
     return sizes
 
 
-def choose_layout(t: TreeEnsemble, layout: str = "auto") -> str:
-    """The form to emit: `layout` unless "auto", else by measured size (see SPEED_SIZE_FACTOR)."""
+def choose_layout(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) -> str:
+    """The form to emit: `layout` unless "auto", else by measured size (see auto_layout)."""
+    return code_variant(t, layout, head).replace("code_keys", "code")
+
+
+def code_variant(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) -> str:
+    """choose_layout's answer, with "code_keys" for the code form on order keys."""
     if check_layout(layout) != "auto":
         return layout
     try:
-        sizes = measured_sizes(plan_trees(t))
+        sizes = measured_sizes(plan_trees(t), head)
     except (OSError, BuildError):   # no host gcc/size: the table form, never far from the smaller
         return "table"
     return auto_layout(sizes)
 
 
 def auto_layout(sizes: dict[str, int]) -> str:
-    """code when measured and within SPEED_SIZE_FACTOR of the table's bytes, else table."""
-    code = sizes.get("code")
-    return "code" if code is not None and code <= SPEED_SIZE_FACTOR * sizes["table"] else "table"
+    """code when measured and within SPEED_SIZE_FACTOR of the table's bytes; else the code on
+    order keys (about a fifth smaller, a tenth slower) when it is within; else table."""
+    for form in ("code", "code_keys"):
+        if form in sizes and sizes[form] <= SPEED_SIZE_FACTOR * sizes["table"]:
+            return form
+    return "table"
 
 
 def has_shared_nodes(t: TreeEnsemble) -> bool:
@@ -197,22 +212,30 @@ def emit_tree_graph(ctx, node) -> None:
     ctx.call("ec_tree_graph_f32", p, ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
 
 
+def code_form(node, head: TreeHead = PLAIN) -> str | None:
+    """"code" or "code_keys" when tree_ensemble `node` is emitted in the code form (with `head`
+    fused into it), else None."""
+    t = node.attrs.trees
+    if has_shared_nodes(t):
+        return None
+    form = code_variant(t, getattr(node.attrs, "layout", "auto"), head)
+    return form if form.startswith("code") else None
+
+
 def emit_tree_ensemble(ctx, node) -> None:
     t, x, y = node.attrs.trees, node.inputs[0], node.outputs[0]
     if has_shared_nodes(t):
         emit_tree_graph(ctx, node)
         return
+    form = code_form(node)
+    if form is not None:
+        emit_code(ctx, node, t, PLAIN, keys=form == "code_keys")
+        return
     p = plan_trees(t)
-    layout = choose_layout(t, getattr(node.attrs, "layout", "auto"))
-    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, {layout} form")
+    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, table form")
     ctx.use("ec_tree_leaves")
     args = (ctx.ptr(x), str(x.shape[0]), str(x.shape[1]), ctx.ptr(y))
     fn = f"{ctx.prefix}_{c_identifier(node.name, 'trees')}"
-    if layout == "code":
-        ctx.add_file(f"{fn}.c", ensemble_source(t, p.node_row, p.leaves, fn, f"{fn}.h"), header=f"{fn}.h",
-                     header_text=ensemble_header(fn))
-        ctx.call(fn, *args)
-        return
     ptr = {}
     for key, (arr, _) in _node_arrays(p).items():
         dt = _WORD_DTYPE[arr.dtype.itemsize] if key in ("nodes",) else None

@@ -15,8 +15,8 @@
  *                   entry/row_start types; EC_TREE_VB, EC_TREE_VT  bits of each class's count in
  *                   one unsigned register of type VT
  *   EC_TREE_KM, EC_TREE_VS, EC_TREE_VM, EC_TREE_LS  sparse entry target mask, value shift/mask, last bit
- * The if-else form defines only the EC_TREE_LEAF group, for ec_tree_add_row. Elsewhere (a model
- * .c including every kernel header) this header declares nothing. */
+ * (The if-else form does not use this header: its leaves add constants in its own code.)
+ * Elsewhere (a model .c including every kernel header) this header declares nothing. */
 #include "ec_trees.h"
 
 #if defined(EC_TREE_LEAF) && EC_TREE_LEAF != 3
