@@ -4,7 +4,8 @@
   listed twice) gets a "copy" node, so every output buffer is written exactly once.
 - A large constant whose elements are all equal (e.g. ConstantOfShape) is produced at run time
   by a "fill" node next to its use instead of being stored element by element in flash.
-- A tree ensemble emitted as code absorbs the division and arg max after it (tree_fuse.py).
+- A tree ensemble emitted as code absorbs the division and arg max after it (tree_fuse.py), and a
+  small inline linear layer its arg max (linear_fuse.py).
 """
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ def _materialise_splats(g: Graph, splats: dict[int, Value]) -> Graph:
 
 def lower_for_c(g: Graph) -> tuple[Graph, dict[int, Value]]:
     """The graph the C back end emits, and the run-time-filled constants (fill value id -> const)."""
+    from edgec.backend.linear_fuse import fuse_linear_heads
     from edgec.backend.tree_fuse import fuse_tree_heads
     from edgec.backend.trees import code_form
     splats: dict[int, Value] = {}
-    g = fuse_tree_heads(_copy_outputs(g.copy()), code_form)
+    g = fuse_linear_heads(fuse_tree_heads(_copy_outputs(g.copy()), code_form))
     return _materialise_splats(g, splats), splats

@@ -97,23 +97,32 @@ def use_inline(node) -> bool:
             and all(v.is_const and np.isfinite(v.data).all() for v in consts))
 
 
-def _gemm_inline(ctx, node) -> None:
-    """y[j] = ((x0*w0 + x1*w1) + ...) + b[j]: ec_fully_connected_f32's float operations one by
-    one (less its additions of 0.0f, see below), so the same bits; ReLU as `v > 0.0f ? v : 0.0f`."""
+def inline_weights(weight: np.ndarray, bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(W [n, k], bias [n]) of an inline gemm, float32 (a missing bias is zeros)."""
+    w = np.asarray(weight, np.float32)
+    return w, (np.asarray(bias, np.float32).reshape(-1) if bias is not None else np.zeros(w.shape[0], np.float32))
+
+
+def inline_sum(w_row: np.ndarray, bias: np.float32, x: str = "xi") -> str:
+    """C expression ((x0*w0 + x1*w1) + ...) + b: ec_fully_connected_f32's float operations one by
+    one (less its additions of 0.0f: they only turn a -0.0 sum into +0.0, which a nonzero bias, or
+    the one 0.0f + kept when the bias is zero, does anyway), so the same bits."""
     from edgec.backend.cformat import c_float
-    x, y, w = node.inputs[0], node.outputs[0], node.inputs[1].data.astype(np.float32)
+    acc = f"{x}[0] * {c_float(w_row[0])}"
+    for kk in range(1, w_row.shape[0]):
+        acc = f"({acc} + {x}[{kk}] * {c_float(w_row[kk])})"
+    return f"{acc} + {c_float(bias)}" if bias != 0 else f"0.0f + {acc}"
+
+
+def _gemm_inline(ctx, node) -> None:
+    """y[j] = inline_sum of row j; ReLU as `v > 0.0f ? v : 0.0f`."""
+    x, y = node.inputs[0], node.outputs[0]
     b = node.inputs[2] if len(node.inputs) > 2 else None
-    bias = b.data.astype(np.float32).reshape(-1) if b is not None else np.zeros(w.shape[0], np.float32)
+    w, bias = inline_weights(node.inputs[1].data, None if b is None else b.data)
     relu = node.attrs.act is not None
     lines = ["{", f"    const float *xi = {ctx.ptr(x)};", f"    float *yo = {ctx.ptr(y)};", "    float v;"]
     for j in range(w.shape[0]):
-        # The kernels' 0.0f + ... only turn a -0.0 sum into +0.0; a nonzero bias (or the final
-        # 0.0f + kept when the bias is zero) does that anyway, so the same bits without them.
-        acc = f"xi[0] * {c_float(w[j, 0])}"
-        for kk in range(1, w.shape[1]):
-            acc = f"({acc} + xi[{kk}] * {c_float(w[j, kk])})"
-        tail = f"{acc} + {c_float(bias[j])}" if bias[j] != 0 else f"0.0f + {acc}"
-        lines.append(f"    v = {tail};")
+        lines.append(f"    v = {inline_sum(w[j], bias[j])};")
         lines.append(f"    yo[{j}] = v > 0.0f ? v : 0.0f;" if relu else f"    yo[{j}] = v;")
     lines.append("}")
     ctx.steps[-1].lines.extend(lines)

@@ -38,8 +38,19 @@ def _infer(attrs: ArgMaxAttrs, types: list[TensorType]) -> list[TensorType]:
     return [TensorType(t.shape[:-1], attrs.out_dtype)]
 
 
+def first_max_index(x: np.ndarray) -> np.ndarray:
+    """Index of the first largest entry along the last axis, by the C kernels' test: a later
+    entry wins only when strictly larger, so a NaN never wins (np.argmax would pick it)."""
+    x = np.asarray(x)
+    best, idx = x[..., 0].copy(), np.zeros(x.shape[:-1], np.int64)
+    for i in range(1, x.shape[-1]):
+        win = x[..., i] > best
+        idx, best = np.where(win, i, idx), np.where(win, x[..., i], best)
+    return idx
+
+
 def _ref(attrs: ArgMaxAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
-    idx = np.argmax(xs[0], axis=-1)
+    idx = first_max_index(xs[0])
     if attrs.labels is not None:
         idx = np.asarray(attrs.labels, np.int64)[idx]
     return [np.asarray(idx, attrs.out_dtype.np)]

@@ -14,6 +14,7 @@ import numpy as np
 from edgec.errors import ShapeError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, register
+from edgec.ops.select import first_max_index
 from edgec.ops.tree_ensemble import TreeEnsemble, ensemble_sum
 
 
@@ -33,7 +34,7 @@ class TreeHead:
             y = (y / np.asarray(self.divisor, np.float32)).astype(np.float32)
         if not self.argmax:
             return y
-        idx = np.argmax(y, axis=-1)
+        idx = first_max_index(y)
         return np.asarray(self.labels, np.int64)[idx] if self.labels is not None else idx
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from edgec.errors import ShapeError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, NoAttrs, register
+from edgec.ops.select import first_max_index
 
 
 def _infer(attrs: NoAttrs, types: list[TensorType]) -> list[TensorType]:
@@ -21,7 +22,7 @@ def _infer(attrs: NoAttrs, types: list[TensorType]) -> list[TensorType]:
 
 def _ref(attrs: NoAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
     x = np.asarray(xs[0], np.float32)
-    idx = np.argmax(x, axis=-1)
+    idx = first_max_index(x)
     return [(np.arange(x.shape[-1]) == idx[..., None]).astype(np.float32)]
 
 

@@ -1,0 +1,83 @@
+"""Small linear classifiers in C: the inline scores and their arg max fused into one function
+returning the label (no arena, no arg-max loop, predict calls it directly), bit-identical to the
+unfused ops on ties, signed zeros and NaN, with the arg max's labels; not fused where a score
+is also an output."""
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.svm import LinearSVC
+
+import edgec
+from edgec.backend.build import CompiledModel, build_shared
+from edgec.backend.c import emit_c
+from edgec.backend.lower import lower_for_c
+from edgec.ir.graph import DType, Graph, Node, TensorType, Value
+from edgec.ops.matmul import GemmAttrs
+from edgec.ops.select import ArgMaxAttrs
+from edgec.sim.interpreter import run_graph
+from edgec.testing import check_sklearn
+
+warnings.filterwarnings("ignore")
+
+
+def _ops(art) -> set[str]:
+    return {n.op for n in lower_for_c(art.graph)[0].nodes}
+
+
+@pytest.mark.parametrize("make,load", [(lambda: LogisticRegression(max_iter=2000), load_iris),
+                                       (lambda: LinearSVC(random_state=0), load_breast_cancer)])
+def test_classifiers_predict_through_one_function(make, load):
+    X, y = load(return_X_y=True)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    Xtr, Xte, ytr, _ = train_test_split(X, y, random_state=0)
+    est = make().fit(Xtr, ytr)
+    art, _ = check_sklearn(est, Xte, methods=("predict",))
+    assert "linear_predict" in _ops(art) and not _ops(art) & {"gemm", "arg_max", "concat"}
+    c = art.c.files[f"{art.name}.c"]
+    assert "static_arena" not in c and "_ARENA_SIZE 0" in art.c.files[f"{art.name}.h"].replace("0u", "0")
+    # with decision_function also asked for, the scores are an output: nothing is fused
+    art2, _ = check_sklearn(est, Xte, methods=("predict", "decision_function"))
+    assert "linear_predict" not in _ops(art2)
+
+
+def _graph(w: np.ndarray, b: np.ndarray, labels, const_first: float | None = None) -> Graph:
+    x = Value("x", TensorType((1, w.shape[1]), DType.F32))
+    wv = Value("w", TensorType(w.shape, DType.F32), data=w.astype(np.float32))
+    bv = Value("b", TensorType(b.shape, DType.F32), data=b.astype(np.float32))
+    s = Value("s", TensorType((1, w.shape[0]), DType.F32))
+    y = Value("y", TensorType((1,), DType.I32))
+    nodes = [Node("gemm", [x, wv, bv], [s], GemmAttrs(), "score")]
+    scores = s
+    if const_first is not None:
+        t = Value("t", TensorType((1, 1), DType.F32), data=np.array([[const_first]], np.float32))
+        scores = Value("pair", TensorType((1, w.shape[0] + 1), DType.F32))
+        from edgec.ops.movement import ConcatAttrs
+        nodes.append(Node("concat", [t, s], [scores], ConcatAttrs(axis=1), "pair"))
+    nodes.append(Node("arg_max", [scores], [y], ArgMaxAttrs(labels=labels), "pick"))
+    return Graph("g", [x], [y], nodes)
+
+
+@pytest.mark.parametrize("labels,const_first", [(None, None), ((3, 7, 9), None), ((5, 1, 2, 8), 0.0)])
+def test_ties_signed_zeros_and_nan_as_the_unfused_ops(labels, const_first):
+    w = np.array([[1.0, -2.0], [1.0, -2.0], [-1.0, 2.0]], np.float32)   # rows 0 and 1 always tie
+    b = np.array([0.0, 0.0, -0.0], np.float32)
+    g = _graph(w, b, labels, const_first)
+    src = emit_c(g, "lf")
+    assert "linear_predict" in {n.op for n in lower_for_c(g)[0].nodes}
+    model = CompiledModel(src.signature(), build_shared(src.files))
+    rows = np.array([[0, 0], [-0.0, 0.0], [2, 1], [1, 2], [np.nan, 0], [np.inf, 1], [-np.inf, -np.inf],
+                     [1e-45, 0], [-1e30, 1e30]], np.float32)
+    for r in rows:
+        got = model.run({"x": r[None]})["y"]
+        np.testing.assert_array_equal(got, run_graph(g, {"x": r[None]})["y"], err_msg=str(r))
+
+
+def test_a_score_that_is_also_an_output_is_not_fused():
+    g = _graph(np.eye(2, dtype=np.float32), np.zeros(2, np.float32), None)
+    g.outputs = [g.outputs[0], g.nodes[0].outputs[0]]
+    assert "linear_predict" not in {n.op for n in lower_for_c(g)[0].nodes}
+    assert edgec  # the package import registers every op
