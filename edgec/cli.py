@@ -193,7 +193,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
     c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
-                   help="C form of tree ensembles: auto (if-else code while at most 2x the measured bytes "
+                   help="C form of tree ensembles: auto (if-else code while at most 2.5x the measured bytes "
                         "of the tables, as it runs faster; else tables), node tables, or if-else code")
     c.add_argument("--target", choices=["portable", "cmsis", "cmsis-w16"], default="portable",
                    help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths); cmsis-w16: "
