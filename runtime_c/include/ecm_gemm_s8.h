@@ -306,6 +306,32 @@ static const uint8_t ecm_pair_lanes[16] = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18,
 #define ECM_W16 0
 #endif
 
+/* *g for one layer: its constants, output offset and clamp, and its scratch (the widened rows at
+ * its start, then the sums), the layout every matrix kernel's _scratch_size counts. k: the
+ * length of the rows the kernel passes, k4: k rounded up to 4 (an im2col passes rows already
+ * padded: k == k4, which the kernels' loops then know); w16 as the kernels take it (honoured
+ * only where ECM_W16). */
+static inline __attribute__((always_inline)) void ecm_gemm_init(ecm_gemm *g, const int8_t *w, int32_t w16, const int32_t *bias_eff,
+                                 const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int32_t n,
+                                 int32_t k, int32_t k4, int32_t off, int32_t lo, int32_t hi, void *scratch)
+{
+    g->w = w;
+    g->bias_eff = bias_eff;
+    g->multiplier = multiplier;
+    g->shift = shift;
+    g->rq = rq;
+    g->n = n;
+    g->k = k;
+    g->k4 = k4;
+    g->off = off;
+    g->lo = lo;
+    g->hi = hi;
+    g->q = (int16_t *)scratch;
+    g->n4 = (n + 3) / 4 * 4;
+    g->w16 = ECM_W16 && w16;   /* the pre-widened form exists only where the DSP path is compiled */
+    g->acc = (int32_t *)((int8_t *)scratch + 2 * g->k4 * (int32_t)sizeof(int16_t));
+}
+
 /* s[2r + j] = dot products of rows r (2 of them, or 1: s[2], s[3] untouched) with the pair's
  * channels j, added to s. wp: the pair's packed block. */
 static inline void ecm_pair_dots(const ecm_gemm *g, const int8_t *r0, const int8_t *r1, int32_t rows,

@@ -18,21 +18,8 @@ void ecm_conv1x1_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t 
     const size_t ic = (size_t)p->in_c, oc = (size_t)p->out_c;
     ecm_gemm g;
     int32_t b, oh;
-    g.w = w;
-    g.bias_eff = bias_eff;
-    g.multiplier = multiplier;
-    g.shift = shift;
-    g.rq = rq;
-    g.n = p->out_c;
-    g.k = p->in_c;
-    g.k4 = (p->in_c + 3) / 4 * 4;
-    g.off = p->output_offset;
-    g.lo = p->act_min;
-    g.hi = p->act_max;
-    g.q = (int16_t *)scratch;
-    g.n4 = (p->out_c + 3) / 4 * 4;
-    g.w16 = ECM_W16 && w16;   /* the pre-widened form exists only where the DSP path is compiled */
-    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    ecm_gemm_init(&g, w, w16, bias_eff, multiplier, shift, rq, p->out_c, p->in_c, (p->in_c + 3) / 4 * 4,
+                  p->output_offset, p->act_min, p->act_max, scratch);
     if (p->stride_h == 1 && p->stride_w == 1) {
         ecm_gemm_matrix(&g, x, ic, p->n * p->out_h * p->out_w, y);
         return;

@@ -181,21 +181,8 @@ void ecm_conv2d_s8(const ec_conv2d_s8_params *p, const int8_t *x, const int8_t *
     int8_t *col0 = (int8_t *)scratch + 4 * (size_t)k4 + 8 * (size_t)((oc + 3) / 4 * 4), *col1 = col0 + k4;
     ecm_gemm g;
     int32_t pix;
-    g.w = w;
-    g.bias_eff = bias_eff;
-    g.multiplier = multiplier;
-    g.shift = shift;
-    g.rq = rq;
-    g.n = oc;
-    g.k = k4;
-    g.k4 = k4;
-    g.off = p->output_offset;
-    g.lo = p->act_min;
-    g.hi = p->act_max;
-    g.q = (int16_t *)scratch;
-    g.n4 = (p->out_c + 3) / 4 * 4;
-    g.w16 = ECM_W16 && w16;   /* the pre-widened form exists only where the DSP path is compiled */
-    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    ecm_gemm_init(&g, w, w16, bias_eff, multiplier, shift, rq, oc, k4, k4, p->output_offset, p->act_min, p->act_max,
+                  scratch);
 #if defined(ECM_MVE)   /* the rows' zeros past K, once: Helium's im2col writes K bytes a pixel */
     {
         const int32_t k = p->k_h * p->k_w * p->in_c;

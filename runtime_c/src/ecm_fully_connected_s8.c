@@ -12,20 +12,8 @@ void ecm_fully_connected_s8(const ec_fc_s8_params *p, const int8_t *x, const int
                             const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int8_t *y, void *scratch)
 {
     ecm_gemm g;
-    g.w = w;
-    g.bias_eff = bias_eff;
-    g.multiplier = multiplier;
-    g.shift = shift;
-    g.rq = rq;
-    g.n = p->n;
-    g.k = p->k;
-    g.k4 = (p->k + 3) / 4 * 4;
-    g.off = p->output_offset;
-    g.lo = p->act_min;
-    g.hi = p->act_max;
-    g.q = (int16_t *)scratch;
-    g.n4 = (p->n + 3) / 4 * 4;
-    g.w16 = 0;   /* int8 weights on every path (ecm_gemm_s8.h) */
-    g.acc = (int32_t *)((int8_t *)scratch + 2 * g.k4 * (int32_t)sizeof(int16_t));
+    /* w16 0: int8 weights on every path (ecm_gemm_s8.h) */
+    ecm_gemm_init(&g, w, 0, bias_eff, multiplier, shift, rq, p->n, p->k, (p->k + 3) / 4 * 4, p->output_offset,
+                  p->act_min, p->act_max, scratch);
     ecm_gemm_matrix(&g, x, (size_t)p->k, p->m, y);
 }
