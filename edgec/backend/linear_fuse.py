@@ -2,18 +2,38 @@
 the unfused ops, whose references linear_predict's equals).
 
 gemm(x) -> arg_max, or concat of gemm(x) outputs and constant scores -> arg_max (a binary
-classifier's (threshold, decision) pair), becomes one linear_predict node when every gemm is
-written out inline (matmul.use_inline: one row, a few literal weights) and every intermediate
-value feeds the next op alone and is not a graph output. Its C is one function returning the
-label: the scores in locals, no arena buffer, no arg-max loop.
+classifier's (threshold, decision) pair), becomes one linear_predict node when every gemm has one
+row, constant weights, no activation and at most one k chunk, and every intermediate value feeds
+the next op alone and is not a graph output. Its C is one function returning the label, with no
+arena buffer: a gemm with a few weights is written out as literal expressions (matmul's
+inline_sum), a larger one as ec_dense_f32's loop over its own const table (the same float
+operations in the same order: (0.0f + sum over k from 0.0f) + bias, each output its own sum).
 """
 from __future__ import annotations
 
-from edgec.backend.cformat import c_float
+import numpy as np
+
+from edgec.backend.cformat import c_array_body, c_float
 from edgec.backend.names import c_identifier
 from edgec.ir.graph import DType, Graph, Node
 from edgec.ops.linear_predict import LinearPredictAttrs, ScoreBlock
-from edgec.ops.matmul import inline_sum, inline_weights, use_inline
+from edgec.ops.matmul import inline_sum, inline_weights, use_dense
+
+# A gemm block with at most this many weights is written out as literal expressions (about 20
+# bytes of code per weight, the fastest for a handful); a larger one is summed in a loop over its
+# table (4 bytes per weight and about 100 bytes of loop: breast_cancer's 30 weights 650 -> 200 B).
+FUSED_INLINE_MAX_WEIGHTS = 16
+# Each output of a looped block keeps its own local sum, so a block has at most this many.
+FUSED_MAX_OUTPUTS = 16
+
+
+def fusable(g: Node) -> bool:
+    """A gemm whose scores the fused function can compute: one row, no activation, finite
+    constant weights, and small enough for ec_dense_f32's order (one k chunk)."""
+    (m, k), n = g.inputs[0].shape, g.inputs[1].shape[0]
+    consts = [v for v in g.inputs[1:] if v is not None]
+    return (m == 1 and n <= FUSED_MAX_OUTPUTS and g.attrs.act is None and use_dense(k, n, None)
+            and all(v.is_const and np.isfinite(v.data).all() for v in consts))
 
 
 def _blocks(head: Node, producer: dict, uses: dict, outputs: set) -> tuple[list[ScoreBlock], list[Node], object] | None:
@@ -38,7 +58,7 @@ def _blocks(head: Node, producer: dict, uses: dict, outputs: set) -> tuple[list[
             blocks.append(ScoreBlock(const=s.data.astype("float32").reshape(-1)))
             continue
         g = producer.get(id(s))
-        if g is None or g.op != "gemm" or not use_inline(g) or g.attrs.act is not None or not (single_use(s) or s is v):
+        if g is None or g.op != "gemm" or not fusable(g) or not (single_use(s) or s is v):
             return None
         if x is not None and g.inputs[0] is not x:
             return None
@@ -74,26 +94,57 @@ def fuse_linear_heads(g: Graph) -> Graph:
     return g
 
 
+def written_inline(b: ScoreBlock) -> bool:
+    """True when a gemm block's scores are literal expressions (matmul.use_inline's size rule)."""
+    n, k = b.weight.shape
+    return k * n <= FUSED_INLINE_MAX_WEIGHTS
+
+
+def _pick_lines(a: LinearPredictAttrs, count: int) -> list[str]:
+    """best/label over s0..s{count-1} with arg_max's test: a later score wins only when strictly
+    larger (NaN never)."""
+    labels = a.argmax.labels
+    pick = (lambda i: str(i)) if labels is None or tuple(labels) == tuple(range(count)) else (lambda i: str(int(labels[i])))
+    lines = ["    float best = s0;", f"    int32_t label = {pick(0)};"]
+    for i in range(1, count):
+        lines += [f"    if (s{i} > best) {{", f"        best = s{i};", f"        label = {pick(i)};", "    }"]
+    return lines + ["    (void)best;", "    return label;"]
+
+
+def _loop_lines(w: np.ndarray, bias: np.ndarray, table: str, tag: str) -> tuple[list[str], list[str]]:
+    """(statements summing one gemm block in ec_dense_f32's order, the score expressions): one
+    local sum per output, all advanced together over k (independent chains, no reassociation),
+    the weights read from `table` stored [k][n]."""
+    n, k = w.shape
+    acc = [f"a{tag}_{j}" for j in range(n)]
+    lines = [f"    float {v} = 0.0f;" for v in acc]
+    lines += [f"    for (kk = 0; kk < {k}; ++kk) {{", f"        const float xv = xi[kk];",
+              f"        const float *wk = {table} + kk * {n};"]
+    lines += [f"        {v} += xv * wk[{j}];" for j, v in enumerate(acc)]
+    lines.append("    }")
+    return lines, [f"(0.0f + {v}) + {c_float(bias[j])}" for j, v in enumerate(acc)]
+
+
 def function_source(a: LinearPredictAttrs, fn: str) -> str:
-    """`int32_t fn(const float *xi)`: the scores in order, then the first largest one's label."""
-    lines = [f"int32_t {fn}(const float *xi)", "{"]
-    k = 0
-    for b in a.blocks:
+    """`int32_t fn(const float *xi)`: the scores in order, then the first largest one's label;
+    before it, the const [k][n] tables of the blocks summed in loops."""
+    tables, body, k0 = [], [], 0
+    for bi, b in enumerate(a.blocks):
         if b.const is not None:
             exprs = [c_float(v) for v in b.const]
         else:
             w, bias = inline_weights(b.weight, b.bias)
-            exprs = [inline_sum(w[j], bias[j]) for j in range(w.shape[0])]
-        for e in exprs:
-            lines.append(f"    const float s{k} = {e};")
-            k += 1
-    labels = a.argmax.labels
-    pick = (lambda i: str(i)) if labels is None or tuple(labels) == tuple(range(k)) else (lambda i: str(int(labels[i])))
-    lines += ["    float best = s0;", f"    int32_t label = {pick(0)};"]
-    for i in range(1, k):   # arg_max's test: a later score wins only when strictly larger (NaN never)
-        lines += [f"    if (s{i} > best) {{", f"        best = s{i};", f"        label = {pick(i)};", "    }"]
-    lines += ["    (void)best;", "    return label;", "}"]
-    return "\n".join(lines)
+            if written_inline(b):
+                exprs = [inline_sum(w[j], bias[j]) for j in range(w.shape[0])]
+            else:
+                table = f"{fn}_w{bi}"
+                tables += [f"static const float {table}[{w.size}] = {{", c_array_body(w.T), "};", ""]
+                lines, exprs = _loop_lines(w, bias, table, str(bi))
+                body += lines
+        body += [f"    const float s{k0 + j} = {e};" for j, e in enumerate(exprs)]
+        k0 += len(exprs)
+    loops = ["    int32_t kk;"] if tables else []
+    return "\n".join(tables + [f"int32_t {fn}(const float *xi)", "{"] + loops + body + _pick_lines(a, k0) + ["}"])
 
 
 def emit_linear_predict(ctx, node) -> None:

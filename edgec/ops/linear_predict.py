@@ -1,10 +1,12 @@
-"""linear_predict: a one-row linear layer with literal weights and the arg max after it, in one
-function (the C back end's fusion of gemm -> [concat with constant scores] -> arg_max, see
-backend/linear_fuse.py; a binary classifier's scores are the pair (threshold, decision)).
+"""linear_predict: a one-row linear layer (literal weights, or a small const table summed in a
+loop) and the arg max after it, in one function (the C back end's fusion of gemm -> [concat
+with constant scores] -> arg_max, see backend/linear_fuse.py; a binary classifier's scores are
+the pair (threshold, decision)).
 
 The C function keeps the scores in locals and returns the label: no arena buffer, no arg-max
-loop, and the estimator API calls it directly. Each score is the inline gemm's own expression
-and the pick is arg_max's own test, so its reference is the unfused ops' references in order.
+loop, and the estimator API calls it directly. Each score takes the gemm kernels' own float
+operations in their order and the pick is arg_max's own test, so its reference is the unfused
+ops' references in order.
 """
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
-"""Small linear classifiers in C: the inline scores and their arg max fused into one function
-returning the label (no arena, no arg-max loop, predict calls it directly), bit-identical to the
-unfused ops on ties, signed zeros and NaN, with the arg max's labels; not fused where a score
-is also an output."""
+"""Linear classifiers in C: the scores (literal expressions, or a loop over a const table for
+larger layers) and their arg max fused into one function returning the label (no arena, no
+arg-max loop, predict calls it directly), bit-identical to the unfused ops on ties, signed zeros
+and NaN, with the arg max's labels; not fused where a score is also an output."""
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
@@ -28,15 +28,19 @@ def _ops(art) -> set[str]:
     return {n.op for n in lower_for_c(art.graph)[0].nodes}
 
 
-@pytest.mark.parametrize("make,load", [(lambda: LogisticRegression(max_iter=2000), load_iris),
-                                       (lambda: LinearSVC(random_state=0), load_breast_cancer)])
-def test_classifiers_predict_through_one_function(make, load):
+@pytest.mark.parametrize("make,load,looped", [(lambda: LogisticRegression(max_iter=2000), load_iris, False),
+                                              (lambda: LinearSVC(random_state=0), load_breast_cancer, True),
+                                              (lambda: LogisticRegression(max_iter=2000), load_wine, True),
+                                              (lambda: LinearSVC(random_state=0), load_digits, True)])
+def test_classifiers_predict_through_one_function(make, load, looped):
     X, y = load(return_X_y=True)
-    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    X = ((X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1.0)).astype(np.float32)
     Xtr, Xte, ytr, _ = train_test_split(X, y, random_state=0)
     est = make().fit(Xtr, ytr)
     art, _ = check_sklearn(est, Xte, methods=("predict",))
     assert "linear_predict" in _ops(art) and not _ops(art) & {"gemm", "arg_max", "concat"}
+    fused = [t for f, t in art.c.files.items() if f.endswith(".c") and "arg max" in t]
+    assert len(fused) == 1 and ("for (kk = 0;" in fused[0]) == looped
     c = art.c.files[f"{art.name}.c"]
     assert "static_arena" not in c and "_ARENA_SIZE 0" in art.c.files[f"{art.name}.h"].replace("0u", "0")
     # with decision_function also asked for, the scores are an output: nothing is fused
@@ -61,16 +65,19 @@ def _graph(w: np.ndarray, b: np.ndarray, labels, const_first: float | None = Non
     return Graph("g", [x], [y], nodes)
 
 
+@pytest.mark.parametrize("width", [2, 12])      # 6 weights written inline, 36 summed in a loop
 @pytest.mark.parametrize("labels,const_first", [(None, None), ((3, 7, 9), None), ((5, 1, 2, 8), 0.0)])
-def test_ties_signed_zeros_and_nan_as_the_unfused_ops(labels, const_first):
-    w = np.array([[1.0, -2.0], [1.0, -2.0], [-1.0, 2.0]], np.float32)   # rows 0 and 1 always tie
+def test_ties_signed_zeros_and_nan_as_the_unfused_ops(labels, const_first, width):
+    w = np.tile(np.array([[1.0, -2.0], [1.0, -2.0], [-1.0, 2.0]], np.float32), (1, width // 2))  # rows 0, 1 tie
     b = np.array([0.0, 0.0, -0.0], np.float32)
     g = _graph(w, b, labels, const_first)
     src = emit_c(g, "lf")
     assert "linear_predict" in {n.op for n in lower_for_c(g)[0].nodes}
+    assert ("for (kk = 0;" in "".join(src.files.values())) == (width > 2)
     model = CompiledModel(src.signature(), build_shared(src.files))
-    rows = np.array([[0, 0], [-0.0, 0.0], [2, 1], [1, 2], [np.nan, 0], [np.inf, 1], [-np.inf, -np.inf],
-                     [1e-45, 0], [-1e30, 1e30]], np.float32)
+    pairs = np.array([[0, 0], [-0.0, 0.0], [2, 1], [1, 2], [np.nan, 0], [np.inf, 1], [-np.inf, -np.inf],
+                      [1e-45, 0], [-1e30, 1e30]], np.float32)
+    rows = np.tile(pairs, (1, width // 2))     # small integers, infinities, NaN: every order sums alike
     for r in rows:
         got = model.run({"x": r[None]})["y"]
         np.testing.assert_array_equal(got, run_graph(g, {"x": r[None]})["y"], err_msg=str(r))
@@ -81,3 +88,11 @@ def test_a_score_that_is_also_an_output_is_not_fused():
     g.outputs = [g.outputs[0], g.nodes[0].outputs[0]]
     assert "linear_predict" not in {n.op for n in lower_for_c(g)[0].nodes}
     assert edgec  # the package import registers every op
+
+
+def test_looped_and_inline_forms_build_warning_free_with_gcc_and_clang(tmp_path):
+    from tests.sklearn.test_tree_layout import assert_builds_warning_free
+    rng = np.random.default_rng(0)
+    for i, (n, k) in enumerate([(3, 2), (3, 13), (1, 30), (10, 64)]):
+        src = emit_c(_graph(rng.normal(size=(n, k)), rng.normal(size=n), None, 0.0 if n == 1 else None), f"lf{i}")
+        assert_builds_warning_free(src.files, tmp_path / str(i))
