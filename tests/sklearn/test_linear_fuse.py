@@ -2,6 +2,8 @@
 larger layers) and their arg max fused into one function returning the label (no arena, no
 arg-max loop, predict calls it directly), bit-identical to the unfused ops on ties, signed zeros
 and NaN, with the arg max's labels; not fused where a score is also an output."""
+import itertools
+import subprocess
 import warnings
 
 import numpy as np
@@ -12,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
 import edgec
-from edgec.backend.build import CompiledModel, build_shared
+from edgec.backend.build import WARN_FLAGS, CompiledModel, build_shared
 from edgec.backend.c import emit_c
 from edgec.backend.lower import lower_for_c
 from edgec.ir.graph import DType, Graph, Node, TensorType, Value
@@ -65,16 +67,18 @@ def _graph(w: np.ndarray, b: np.ndarray, labels, const_first: float | None = Non
     return Graph("g", [x], [y], nodes)
 
 
-@pytest.mark.parametrize("width", [2, 12])      # 6 weights written inline, 36 summed in a loop
+@pytest.mark.parametrize("width,plain", [(2, False), (12, False), (12, True)])  # 6 weights inline, 36 in a loop
 @pytest.mark.parametrize("labels,const_first", [(None, None), ((3, 7, 9), None), ((5, 1, 2, 8), 0.0)])
-def test_ties_signed_zeros_and_nan_as_the_unfused_ops(labels, const_first, width):
+def test_ties_signed_zeros_and_nan_as_the_unfused_ops(labels, const_first, width, plain):
+    """Looped blocks sum four outputs per GNU C vector unless EDGEC_NO_VECTOR_EXT: both paths."""
     w = np.tile(np.array([[1.0, -2.0], [1.0, -2.0], [-1.0, 2.0]], np.float32), (1, width // 2))  # rows 0, 1 tie
     b = np.array([0.0, 0.0, -0.0], np.float32)
     g = _graph(w, b, labels, const_first)
     src = emit_c(g, "lf")
     assert "linear_predict" in {n.op for n in lower_for_c(g)[0].nodes}
     assert ("for (kk = 0;" in "".join(src.files.values())) == (width > 2)
-    model = CompiledModel(src.signature(), build_shared(src.files))
+    flags = ("-DEDGEC_NO_VECTOR_EXT",) if plain else ()
+    model = CompiledModel(src.signature(), build_shared(src.files, extra_flags=flags))
     pairs = np.array([[0, 0], [-0.0, 0.0], [2, 1], [1, 2], [np.nan, 0], [np.inf, 1], [-np.inf, -np.inf],
                       [1e-45, 0], [-1e30, 1e30]], np.float32)
     rows = np.tile(pairs, (1, width // 2))     # small integers, infinities, NaN: every order sums alike
@@ -91,8 +95,17 @@ def test_a_score_that_is_also_an_output_is_not_fused():
 
 
 def test_looped_and_inline_forms_build_warning_free_with_gcc_and_clang(tmp_path):
-    from tests.sklearn.test_tree_layout import assert_builds_warning_free
+    """Both paths of a looped block (GNU C vectors, and plain C99 with EDGEC_NO_VECTOR_EXT)."""
     rng = np.random.default_rng(0)
     for i, (n, k) in enumerate([(3, 2), (3, 13), (1, 30), (10, 64)]):
         src = emit_c(_graph(rng.normal(size=(n, k)), rng.normal(size=n), None, 0.0 if n == 1 else None), f"lf{i}")
-        assert_builds_warning_free(src.files, tmp_path / str(i))
+        assert ("vector_size" in "".join(src.files.values())) == (n > 1 and n * k > 16)
+        d = tmp_path / str(i)
+        d.mkdir()
+        for name, text in src.files.items():
+            (d / name).write_text(text)
+        for cc, extra in itertools.product(("gcc", "clang"), ([], ["-DEDGEC_NO_VECTOR_EXT"])):
+            for c in sorted(d.glob("*.c")):
+                r = subprocess.run([cc, *WARN_FLAGS, "-O2", *extra, "-I", str(d), "-c", str(c), "-o", str(d / "x.o")],
+                                   capture_output=True, text=True)
+                assert r.returncode == 0, f"{cc} {extra} {c.name}: {r.stderr}"
