@@ -211,7 +211,7 @@ def test_lightgbm_categorical_splits_branch_eq():
 
 @pytest.mark.parametrize("dataset", ["cancer", "iris"])
 def test_xgboost_matches_onnxruntime_and_xgboost(dataset):
-    xgb = pytest.importorskip("xgboost")   # optional: not in the test extras (its wheel is large)
+    xgb = pytest.importorskip("xgboost")   # the test extras install it (xgboost-cpu)
     onnxmltools = pytest.importorskip("onnxmltools")
     X, y = data(dataset)
     est = xgb.XGBClassifier(n_estimators=20, max_depth=4).fit(X, y)
