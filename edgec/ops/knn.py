@@ -24,6 +24,7 @@ import numpy as np
 from edgec.errors import ShapeError
 from edgec.ir.graph import DType, TensorType
 from edgec.ops.base import OpDef, register
+from edgec.ops.knn_storage import blocked, train_storage
 
 METRICS = ("euclidean", "manhattan")
 WEIGHTS = ("uniform", "distance")
@@ -189,52 +190,6 @@ def _scratch(a: KnnAttrs, ins, outs) -> int:
     return 8 * a.k * (len(part_ends(a)) + 1)
 
 
-@dataclass(frozen=True, eq=False)
-class TrainStorage:
-    """How the C stores the training rows: `kind` (an ec_knn_storage name), the stored array and,
-    for the dictionary form, every feature's distinct values (in bit order) and where each starts."""
-
-    kind: str
-    data: np.ndarray
-    dict_values: np.ndarray | None = None
-    dict_offset: np.ndarray | None = None
-
-    @property
-    def nbytes(self) -> int:
-        extra = 0 if self.dict_values is None else self.dict_values.nbytes + self.dict_offset.nbytes
-        return self.data.nbytes + extra
-
-
-def dictionary_codes(train: np.ndarray) -> TrainStorage | None:
-    """uint8 codes into each feature's distinct float32 values (exact: the codes give back the same
-    float32 bits), or None when a feature has more than 256 values. Standardised pixels (17 values
-    per digits feature) or one-decimal measurements (iris) need a quarter of float32's bytes."""
-    values, codes, offset = [], np.empty(train.shape, np.uint8), [0]
-    for j in range(train.shape[1]):
-        u, inv = np.unique(train[:, j].view(np.uint32), return_inverse=True)   # bits: -0.0 != 0.0
-        if u.size > 256:
-            return None
-        values.append(u.view(np.float32))
-        codes[:, j] = inv.reshape(-1)
-        offset.append(offset[-1] + u.size)
-    return TrainStorage("EC_KNN_TRAIN_DICT8", codes, np.concatenate(values), np.asarray(offset[:-1], np.int32))
-
-
-def train_storage(train: np.ndarray) -> TrainStorage:
-    """The smallest exact storage of the training rows: uint8 or int16 when every value is an
-    integer in range (raw digits pixels: 4x smaller), uint8 dictionary codes, else float32."""
-    forms = [TrainStorage("EC_KNN_TRAIN_F32", train)]
-    if np.all(np.mod(train, 1) == 0):
-        if train.min() >= 0 and train.max() <= 255:
-            forms.append(TrainStorage("EC_KNN_TRAIN_U8", train.astype(np.uint8)))
-        elif train.min() >= -32768 and train.max() <= 32767:
-            forms.append(TrainStorage("EC_KNN_TRAIN_S16", train.astype(np.int16)))
-    coded = dictionary_codes(train)
-    if coded is not None:
-        forms.append(coded)
-    return min(forms, key=lambda f: f.nbytes)
-
-
 def _emit(ctx, node) -> None:
     a: KnnAttrs = node.attrs
     t, x, y = a.table, node.inputs[0], node.outputs[0]
@@ -243,16 +198,20 @@ def _emit(ctx, node) -> None:
     labels = "NULL" if t.labels is None else ctx.const(t.labels, f"{name}_labels", DType.U8 if narrow else DType.I32)
     targets = "NULL" if t.targets is None else ctx.const(t.targets, f"{name}_targets", DType.F32)
     st = train_storage(t.train)
-    coded = st.dict_values is not None
+    tally = "ec_knn_tally_targets" if t.labels is None else f"ec_knn_tally_{'u8' if narrow else 'i32'}"
+    ctx.use(f"ec_knn_block_{st.kind}", tally)     # the model links only its storage's and output's functions
+    dicts = st.dict_index is not None
     p = ctx.struct("ec_knn_f32_params", {
         "n_rows": t.train.shape[0], "n_features": t.train.shape[1], "k": a.k, "n_outputs": t.n_outputs,
         "metric": "EC_KNN_EUCLIDEAN" if a.metric == "euclidean" else "EC_KNN_MANHATTAN",
         "distance_weights": int(a.weights == "distance"), "n_parts": len(part_ends(a)),
         "part_end": ctx.ints(part_ends(a), f"{name}_parts"),
-        "storage": st.kind, "train": ctx.const(st.data, f"{name}_train"),
-        "dict": ctx.const(st.dict_values, f"{name}_dict") if coded else "NULL",
-        "dict_offset": ctx.const(st.dict_offset, f"{name}_dict_offset") if coded else "NULL",
-        "labels": labels, "labels_u8": int(narrow), "targets": targets}, "knn")
+        "block": f"ec_knn_block_{st.kind}", "train": ctx.const(blocked(st.data), f"{name}_train"),
+        "grid": ctx.const(st.grid, f"{name}_grid") if st.kind == "codes16" else "NULL",
+        "dict_index": ctx.const(st.dict_index, f"{name}_dict_index", DType.I32) if dicts else "NULL",
+        "dict": ctx.const(st.dict_values, f"{name}_dict") if dicts else "NULL",
+        "tally": tally,
+        "labels": labels, "targets": targets}, "knn")
     ctx.call("ec_knn_f32", p, ctx.ptr(x), str(x.shape[0]), ctx.ptr(y), ctx.scratch())
 
 

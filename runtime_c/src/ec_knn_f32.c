@@ -4,47 +4,6 @@
 
 #include "ec_neighbors.h"
 
-/* Distance of x to one stored row; T: the row's element type, VALUE: the float row[j] stands for. */
-#define EC_KNN_DISTANCE(T, VALUE)                                            \
-    do {                                                                     \
-        const T *row = (const T *)p->train + (size_t)r * (size_t)p->n_features; \
-        for (j = 0; j < p->n_features; ++j) {                                \
-            const float d = (VALUE) - x[j];                                  \
-            acc += manhattan ? fabsf(d) : d * d;                             \
-        }                                                                    \
-    } while (0)
-
-static float row_distance(const ec_knn_f32_params *p, const float *x, int32_t r)
-{
-    const int manhattan = p->metric == EC_KNN_MANHATTAN;
-    float acc = 0.0f;
-    int32_t j;
-    switch (p->storage) {
-    case EC_KNN_TRAIN_U8:
-        EC_KNN_DISTANCE(uint8_t, (float)row[j]);
-        break;
-    case EC_KNN_TRAIN_S16:
-        EC_KNN_DISTANCE(int16_t, (float)row[j]);
-        break;
-    case EC_KNN_TRAIN_DICT8:
-        EC_KNN_DISTANCE(uint8_t, p->dict[p->dict_offset[j] + row[j]]);
-        break;
-    default:
-        EC_KNN_DISTANCE(float, row[j]);
-        break;
-    }
-    return acc;
-}
-
-static void heap_clear(float *values, int32_t *ids, int32_t k)
-{
-    int32_t i;
-    for (i = 0; i < k; ++i) {
-        values[i] = FLT_MAX;
-        ids[i] = -1;
-    }
-}
-
 /* scikit-learn's fixed-size max-heap push: the same comparisons, hence the same survivors. */
 static void heap_push(float *values, int32_t *ids, int32_t size, float val, int32_t idx)
 {
@@ -98,86 +57,75 @@ static void sort_neighbours(float *values, int32_t *ids, int32_t k)
     }
 }
 
-/* The k nearest rows into values/ids (sorted); heaps: n_parts heaps of k entries each. */
+/* The k nearest rows into values/ids (sorted); heaps: n_parts heaps of k entries each, then
+ * values/ids, every entry cleared (FLT_MAX, id -1). The rows' distances come a block at a time (a
+ * block may straddle two parts). */
 static void nearest(const ec_knn_f32_params *p, const float *x, float *heap_values, int32_t *heap_ids,
                     float *values, int32_t *ids)
 {
     const int32_t k = p->k;
+    float d[EC_KNN_BLOCK];
     int32_t part, r = 0, i;
     for (part = 0; part < p->n_parts; ++part) {
-        float *hv = heap_values + (size_t)part * (size_t)k;
-        int32_t *hi = heap_ids + (size_t)part * (size_t)k;
-        heap_clear(hv, hi, k);
         for (; r < p->part_end[part]; ++r) {
-            heap_push(hv, hi, k, row_distance(p, x, r), r);
+            if (r % EC_KNN_BLOCK == 0) {
+                p->block(p, x, r / EC_KNN_BLOCK, d);
+            }
+            heap_push(heap_values + part * k, heap_ids + part * k, k, d[r % EC_KNN_BLOCK], r);
         }
     }
-    heap_clear(values, ids, k);
-    if (p->n_parts == 1) {
-        for (i = 0; i < k; ++i) {
-            values[i] = heap_values[i];
-            ids[i] = heap_ids[i];
-        }
-    } else {
-        for (i = 0; i < p->n_parts * k; ++i) {
-            heap_push(values, ids, k, heap_values[i], heap_ids[i]);
-        }
+    /* one part: its k entries all enter (the same set, which the sort orders) */
+    for (i = 0; i < p->n_parts * k; ++i) {
+        heap_push(values, ids, k, heap_values[i], heap_ids[i]);
     }
     sort_neighbours(values, ids, k);
 }
 
-/* Turns the neighbours' distances into their weights, in place. */
+/* Turns the neighbours' distances into their weights, in place: 1 / distance, or 1 for those at
+ * distance 0 (and 0 for the rest) when there are any. */
 static void weigh(const ec_knn_f32_params *p, float *dist)
 {
     int32_t i, any_zero = 0;
     for (i = 0; i < p->k; ++i) {
-        if (!p->distance_weights) {
-            dist[i] = 1.0f;
-        } else {
-            if (p->metric == EC_KNN_EUCLIDEAN) {
-                dist[i] = sqrtf(dist[i]);
-            }
-            any_zero |= dist[i] == 0.0f;
+        if (p->metric == EC_KNN_EUCLIDEAN) {
+            dist[i] = sqrtf(dist[i]);
         }
-    }
-    if (!p->distance_weights) {
-        return;
+        any_zero |= dist[i] == 0.0f;
     }
     for (i = 0; i < p->k; ++i) {
-        dist[i] = any_zero ? (dist[i] == 0.0f ? 1.0f : 0.0f) : 1.0f / dist[i];
+        dist[i] = any_zero ? (float)(dist[i] == 0.0f) : 1.0f / dist[i];
     }
 }
 
 void ec_knn_f32(const ec_knn_f32_params *p, const float *x, int32_t n_samples, float *y, void *scratch)
 {
-    const size_t k = (size_t)p->k;
-    float *heap_values = (float *)scratch;
-    float *w = heap_values + k * (size_t)p->n_parts;
-    int32_t *heap_ids = (int32_t *)(w + k);
-    int32_t *ids = heap_ids + k * (size_t)p->n_parts;
-    int32_t s, i, t;
+    const int32_t k = p->k, heaps = k * (p->n_parts + 1);
+    float *heap_values = (float *)scratch, *w = heap_values + k * p->n_parts;
+    int32_t *heap_ids = (int32_t *)(heap_values + heaps), *ids = heap_ids + k * p->n_parts;
+    int32_t s, i;
     for (s = 0; s < n_samples; ++s) {
-        const float *xs = x + (size_t)s * (size_t)p->n_features;
         float *ys = y + (size_t)s * (size_t)p->n_outputs;
         float total = 0.0f;
-        nearest(p, xs, heap_values, heap_ids, w, ids);
-        weigh(p, w);
-        for (t = 0; t < p->n_outputs; ++t) {
-            ys[t] = 0.0f;
+        for (i = 0; i < heaps; ++i) {
+            heap_values[i] = FLT_MAX;
+            heap_ids[i] = -1;
         }
-        for (i = 0; i < p->k; ++i) {
-            if (p->labels != NULL) {
-                ys[p->labels_u8 ? ((const uint8_t *)p->labels)[ids[i]] : ((const int32_t *)p->labels)[ids[i]]] += w[i];
-            } else {
-                const float *row = p->targets + (size_t)ids[i] * (size_t)p->n_outputs;
-                for (t = 0; t < p->n_outputs; ++t) {
-                    ys[t] += row[t] * w[i];
-                }
+        nearest(p, x + (size_t)s * (size_t)p->n_features, heap_values, heap_ids, w, ids);
+        if (p->distance_weights) {
+            weigh(p, w);
+        }
+        for (i = 0; i < p->n_outputs; ++i) {
+            ys[i] = 0.0f;
+        }
+        for (i = 0; i < k; ++i) {
+            if (!p->distance_weights) {
+                w[i] = 1.0f;
             }
             total += w[i];
         }
-        for (t = 0; t < p->n_outputs; ++t) {
-            ys[t] /= total;
+        p->tally(p, ids, w, ys);
+        for (i = 0; i < p->n_outputs; ++i) {
+            ys[i] /= total;
         }
     }
 }

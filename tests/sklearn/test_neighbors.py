@@ -9,7 +9,8 @@ from sklearn.preprocessing import StandardScaler
 
 import edgec
 from edgec.errors import UnsupportedOpError
-from edgec.ops.knn import KnnAttrs, dictionary_codes, make_table, neighbours, train_storage
+from edgec.ops.knn import KnnAttrs, make_table, neighbours
+from edgec.ops.knn_storage import train_storage
 from edgec.testing import check_sklearn
 
 
@@ -53,47 +54,36 @@ def test_regressor_on_diabetes(weights, metric):
     assert res["predict_max_rel_err"] <= 1e-5
 
 
-@pytest.mark.parametrize("scale,storage", [(1.0, "U8"), (-3.0, "DICT8"), (0.5, "DICT8")])
-def test_training_rows_stored_in_the_smallest_exact_form(digits, scale, storage):
-    """Digits' pixels (0..16) fit in a byte: the table is 4x smaller and the answers unchanged;
-    scaled, every feature still has at most 17 values: uint8 codes into them."""
+@pytest.mark.parametrize("scale", [1.0, -3.0, 0.5])
+def test_training_rows_stored_in_the_smallest_exact_form(digits, scale):
+    """Digits' pixels (0..16), raw or scaled, have at most 17 values a feature: uint8 codes into
+    them, a quarter of the floats' bytes, and the answers unchanged."""
     X, y, Xt = digits
     est = KNeighborsClassifier(3, weights="distance").fit(X[:300] * scale, y[:300])
     art, _ = check_sklearn(est, Xt[:100] * scale)
-    assert f".storage = EC_KNN_TRAIN_{storage}," in art.c.files[f"{art.name}.c"]
+    assert ".block = ec_knn_block_codes8," in art.c.files[f"{art.name}.c"]
     assert "uint8_t knn" in art.c.files[f"{art.name}_weights.h"]
 
 
-def test_dictionary_codes_give_back_every_bit():
-    train = np.asarray([[0.0, 1.5], [-0.0, 2.5], [np.float32(0.1), 1.5], [0.0, -7.25]], np.float32)
-    st = dictionary_codes(train)
-    assert st.kind == "EC_KNN_TRAIN_DICT8"
-    assert train_storage(train).kind == "EC_KNN_TRAIN_F32"   # 4 rows: the dictionary costs more
-    back = st.dict_values[st.dict_offset[None, :] + st.data.astype(np.int32)]
-    assert back.tobytes() == train.tobytes()                 # -0.0 kept apart from 0.0
-    assert list(st.dict_offset) == [0, 3]
-
-
-def test_more_than_256_values_in_a_feature_keep_plain_storage():
+def test_random_floats_stay_floats():
     rng = np.random.default_rng(2)
     floats = rng.standard_normal((400, 3)).astype(np.float32)
-    assert dictionary_codes(floats) is None and train_storage(floats).kind == "EC_KNN_TRAIN_F32"
-    ints = rng.integers(-2000, 2000, (400, 3)).astype(np.float32)
-    assert train_storage(ints).kind == "EC_KNN_TRAIN_S16"
+    assert train_storage(floats).kind == "f32"
 
 
-@pytest.mark.parametrize("loader,storage", [(load_iris, "DICT8"), (load_breast_cancer, "F32")],
+@pytest.mark.parametrize("loader,storage", [(load_iris, "codes16"), (load_breast_cancer, "codes16")],
                          ids=lambda v: getattr(v, "__name__", v))
 def test_scaled_float32_rows_predict_exactly_through_codes(loader, storage):
-    # the benchmark's setting: standardised features rounded to float32 before fitting
+    # the benchmark's setting: standardised features rounded to float32 before fitting; the
+    # measurements' fixed decimals survive standardisation as grids
     X, y, Xt = halves(loader)
     sc = StandardScaler().fit(X)
     X, Xt = sc.transform(X).astype(np.float32), sc.transform(Xt).astype(np.float32)
     est = KNeighborsClassifier().fit(X, y)
     art, res = check_sklearn(est, Xt)
     assert res["predict_agreement"] == 1.0 and res["predict_proba_max_rel_err"] < 1e-5
-    assert f".storage = EC_KNN_TRAIN_{storage}," in art.c.files[f"{art.name}.c"]
-    assert ".labels_u8 = 1," in art.c.files[f"{art.name}.c"]
+    assert f".block = ec_knn_block_{storage}," in art.c.files[f"{art.name}.c"]
+    assert ".tally = ec_knn_tally_u8," in art.c.files[f"{art.name}.c"]
 
 
 def test_zero_distance_neighbours_take_all_the_weight(digits):
@@ -121,3 +111,13 @@ def test_unsupported_metric_is_named(digits):
     est = KNeighborsClassifier(metric="chebyshev").fit(X[:100], y[:100])
     with pytest.raises(UnsupportedOpError, match="KNeighborsClassifier.*metric"):
         edgec.compile(est)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_digits, load_diabetes], ids=lambda f: f.__name__)
+def test_generated_knn_builds_warning_free_with_gcc_and_clang(loader, tmp_path):
+    """Each storage (16-bit grid codes with a dictionary, byte codes, floats) and both tallies."""
+    from tests.sklearn.test_tree_layout import assert_builds_warning_free
+    X, y, _ = halves(loader)
+    X = StandardScaler().fit_transform(X).astype(np.float32) if loader is load_breast_cancer else X
+    est = (KNeighborsRegressor(weights="distance") if loader is load_diabetes else KNeighborsClassifier()).fit(X, y)
+    assert_builds_warning_free(edgec.compile(est).c.files, tmp_path / "m")

@@ -1,0 +1,4 @@
+/* edgec runtime: knn votes of the neighbours' class labels, stored as uint8_t (see ec_neighbors.h). */
+#include "ec_neighbors.h"
+
+EC_KNN_DEFINE_TALLY(ec_knn_tally_u8, uint8_t)

@@ -1,0 +1,74 @@
+"""knn training rows as codes: grids found in standardised fixed-step data, values off the grid and
+features on none kept in dictionaries, every value given back bit for bit."""
+import numpy as np
+import pytest
+
+from edgec.ops.knn_storage import BLOCK, TrainStorage, blocked, coded_storage, train_storage
+
+
+def standardised(raw: np.ndarray) -> np.ndarray:
+    """What StandardScaler then astype(float32) does to raw measurements."""
+    return ((raw - raw.mean(axis=0)) / raw.std(axis=0)).astype(np.float32)
+
+
+def adc_counts(rows: int = 300, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.integers(0, 4096, rows), rng.integers(0, 200, rows) / 100.0,   # counts, 2 decimals
+                     rng.integers(-500, 500, rows) * 0.25], axis=1).astype(np.float64)
+
+
+def test_standardised_fixed_steps_are_16_bit_grid_codes():
+    train = standardised(adc_counts())
+    st = coded_storage(train)
+    assert st.kind == "codes16" and st.dict_index is None          # every feature on a grid
+    assert st.decode().tobytes() == train.tobytes()
+    assert train_storage(train).kind == "codes16"
+    assert st.nbytes == 304 * 3 * 2 + 3 * 16      # padded to whole blocks, 2 bytes a value, a and b
+
+
+def test_values_off_the_grid_go_to_the_dictionary():
+    raw = adc_counts()
+    raw[7, 1] = 0.123456789          # a data-entry slip: not on the 0.01 grid
+    raw[9, 1] = 1.0000001
+    train = standardised(raw)
+    st = coded_storage(train)
+    assert st.kind == "codes16" and st.decode().tobytes() == train.tobytes()
+    first, _ = st.dict_index[1]
+    assert sorted(st.data[[7, 9], 1].tolist()) == [first, first + 1]
+    assert np.all(st.data[np.arange(300) >= 10, 1] < first)
+    assert st.dict_values.size == 2 and st.dict_index[0, 0] == 65536 and st.dict_index[2, 0] == 65536
+
+
+def test_a_feature_on_no_grid_is_a_whole_dictionary():
+    rng = np.random.default_rng(1)
+    raw = adc_counts()
+    raw[:, 2] = rng.choice(rng.standard_normal(40), 300)          # 40 arbitrary values
+    train = standardised(raw)
+    st = coded_storage(train)
+    assert st.decode().tobytes() == train.tobytes()
+    assert st.dict_index[2, 0] == 0 and st.dict_values.size == np.unique(train[:, 2]).size
+
+
+def test_byte_codes_index_dictionaries():
+    rng = np.random.default_rng(3)
+    train = np.asarray(rng.choice([-1.5, 0.1, 2.0, 7.25, -0.0, 0.0], (50, 4)), np.float32)
+    st = coded_storage(train, 255)
+    assert st.kind == "codes8" and st.data.dtype == np.uint8
+    assert np.all(st.dict_index[:, 0] == 0)
+    assert np.all(st.decode() == train)              # -0.0 and 0.0 may share a code: no distance differs
+    assert coded_storage(rng.standard_normal((300, 2)).astype(np.float32), 255) is None   # > 256 values
+
+
+def test_no_codes_for_non_finite_rows():
+    train = standardised(adc_counts())
+    train[3, 0] = np.inf
+    assert coded_storage(train) is None and train_storage(train).kind == "f32"
+
+
+def test_blocks_are_transposed_and_padded_with_the_last_row():
+    data = np.arange(11 * 3, dtype=np.float32).reshape(11, 3)
+    b = blocked(data)
+    assert b.shape == (2, 3, BLOCK)
+    assert np.array_equal(b[0, :, 2], data[2]) and np.array_equal(b[1, :, 2], data[10])
+    assert np.array_equal(b[1, :, 7], data[10])
+    assert TrainStorage("f32", data).nbytes == b.nbytes
