@@ -190,6 +190,12 @@ def _scratch(a: KnnAttrs, ins, outs) -> int:
     return 8 * a.k * (len(part_ends(a)) + 1)
 
 
+def double_array(values: np.ndarray) -> str:
+    """A C99 compound literal of doubles (static at file scope; the weights hold float32 only),
+    each printed so it parses back to the same double."""
+    return "(const double[]){" + ", ".join("%.17g" % v for v in np.asarray(values, np.float64).reshape(-1)) + "}"
+
+
 def _emit(ctx, node) -> None:
     a: KnnAttrs = node.attrs
     t, x, y = a.table, node.inputs[0], node.outputs[0]
@@ -207,7 +213,7 @@ def _emit(ctx, node) -> None:
         "distance_weights": int(a.weights == "distance"), "n_parts": len(part_ends(a)),
         "part_end": ctx.ints(part_ends(a), f"{name}_parts"),
         "block": f"ec_knn_block_{st.kind}", "train": ctx.const(blocked(st.data), f"{name}_train"),
-        "grid": ctx.const(st.grid, f"{name}_grid") if st.kind == "codes16" else "NULL",
+        "grid": double_array(st.grid) if st.kind == "codes16" else "NULL",
         "dict_index": ctx.const(st.dict_index, f"{name}_dict_index", DType.I32) if dicts else "NULL",
         "dict": ctx.const(st.dict_values, f"{name}_dict") if dicts else "NULL",
         "tally": tally,

@@ -29,8 +29,7 @@ class TrainStorage:
     """`kind`: f32 | codes8 | codes16 (the C function ec_knn_block_<kind> reads it); `data`: values
     or codes [rows, features]. Codes of feature j from dict_index[j, 0] on are dictionary entries,
     the value dict_values[dict_index[j, 1] + code]; those below (codes16) are grid points, grid[j] =
-    (a_hi, a_lo, b_hi, b_lo) float32 with a = a_hi + a_lo in double, b likewise, the value
-    (float)(a + b * (double)code)."""
+    (a, b) float64, the value (float)(a + b * (double)code)."""
 
     kind: str
     data: np.ndarray
@@ -49,9 +48,7 @@ class TrainStorage:
         if self.kind == "f32":
             return self.data
         code = self.data.astype(np.int64)
-        a = split_double(self.grid[:, 0], self.grid[:, 1])
-        b = split_double(self.grid[:, 2], self.grid[:, 3])
-        out = (a[None, :] + b[None, :] * code.astype(np.float64)).astype(_F32)
+        out = (self.grid[None, :, 0] + self.grid[None, :, 1] * code.astype(np.float64)).astype(_F32)
         if self.dict_index is not None:
             from_, at = self.dict_index[None, :, 0], self.dict_index[None, :, 1]
             listed = code >= from_
@@ -64,15 +61,6 @@ def blocked(data: np.ndarray) -> np.ndarray:
     pad = -data.shape[0] % BLOCK
     rows = np.concatenate([data, np.repeat(data[-1:], pad, axis=0)]) if pad else data
     return np.ascontiguousarray(rows.reshape(-1, BLOCK, data.shape[1]).transpose(0, 2, 1))
-
-
-def split_double(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    return hi.astype(np.float64) + lo.astype(np.float64)
-
-
-def _as_float_pair(v: float) -> tuple[np.float32, np.float32]:
-    hi = _F32(v)
-    return hi, _F32(v - float(hi))
 
 
 def _same(back: np.ndarray, train: np.ndarray) -> bool:
@@ -135,13 +123,12 @@ def _fit_line(k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, flo
     return ((a_lo + a_hi) / 2, b) if a_lo <= a_hi else None
 
 
-def _decode_grid(pair: np.ndarray, k: np.ndarray) -> np.ndarray:
-    a, b = split_double(pair[0:1], pair[1:2])[0], split_double(pair[2:3], pair[3:4])[0]
-    return (a + b * k.astype(np.float64)).astype(_F32)
+def _decode_grid(line: tuple[float, float], k: np.ndarray) -> np.ndarray:
+    return (np.float64(line[0]) + np.float64(line[1]) * k.astype(np.float64)).astype(_F32)
 
 
 def _feature_grid(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(codes, [a_hi, a_lo, b_hi, b_lo], values off the grid) of one feature: the values on the grid
+    """(codes, [a, b], values off the grid) of one feature: the values on the grid
     have their grid positions as codes, the others (at most a quarter: a data-entry slip, small
     values recorded with more decimals) the codes after the last grid position, in order. Verified:
     every code gives back its value. None when no grid fits or the feature has more than
@@ -151,21 +138,20 @@ def _feature_grid(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     if u.size > MAX_GRID_VALUES:
         return None
     if u.size == 1:
-        return np.zeros(col.size, np.int64), np.asarray([*_as_float_pair(u[0]), 0, 0], _F32), np.zeros(0, _F32)
+        return np.zeros(col.size, np.int64), np.asarray([u[0], 0.0]), np.zeros(0, _F32)
     lo, hi = _round_interval(u)
     for k in _grid_candidates(u):
         on = k >= 0
         while np.sum(~on) <= most_off and np.sum(on) >= 2:
             fit = _fit_line(k[on].astype(np.float64), lo[on], hi[on])
             if fit is not None:
-                pair = np.asarray([*_as_float_pair(fit[0]), *_as_float_pair(fit[1])], _F32)
-                on &= _decode_grid(pair, k) == u.astype(_F32)
+                on &= _decode_grid(fit, k) == u.astype(_F32)
                 if np.sum(~on) > most_off:
                     break
                 top = int(k[on].max()) + 1
                 codes = k.copy()
                 codes[~on] = top + np.arange(np.sum(~on))
-                return codes[inv.reshape(-1)], pair, u[~on].astype(_F32)
+                return codes[inv.reshape(-1)], np.asarray(fit, np.float64), u[~on].astype(_F32)
             # the value farthest from the least-squares line leaves the grid
             a, b = np.polynomial.polynomial.polyfit(k[on], u[on], 1)
             resid = np.where(on, np.abs(u - a - b * k), -1.0)
@@ -188,7 +174,7 @@ def coded_storage(train: np.ndarray, top: int = 65535) -> TrainStorage | None:
     if not np.all(np.isfinite(train)):
         return None
     n = train.shape[1]
-    codes, grid = np.zeros(train.shape, np.int64), np.zeros((n, 4), _F32)
+    codes, grid = np.zeros(train.shape, np.int64), np.zeros((n, 2))
     index, values, used = np.tile(np.asarray([[top + 1, 0]], np.int32), (n, 1)), [], 0
     for j in range(n):
         found = _feature_grid(train[:, j]) if top > 255 else None

@@ -37,7 +37,7 @@ void ec_knn_tally_targets(const ec_knn_f32_params *p, const int32_t *ids, const 
 void ec_knn_block_f32(const ec_knn_f32_params *p, const float *x, int32_t block, float *d);
 /* Codes: feature j's code c is a dictionary entry, dict[dict_index[2j + 1] + c], when
  * c >= dict_index[2j]; otherwise a grid point (uint16_t codes only), (float)(a + b * (double)c)
- * with the doubles a = grid[4j] + grid[4j + 1], b = grid[4j + 2] + grid[4j + 3]: the grid of a
+ * with the doubles a = grid[2j], b = grid[2j + 1]: the grid of a
  * measurement recorded in fixed steps, standardised, its few values off the grid in the dictionary.
  * uint8_t codes are dictionary entries only (dict_index[2j] == 0). */
 void ec_knn_block_codes8(const ec_knn_f32_params *p, const float *x, int32_t block, float *d);
@@ -62,7 +62,7 @@ struct ec_knn_f32_params {
     const int32_t *part_end;
     ec_knn_block_fn block; /* reads train: one of the ec_knn_block_* functions */
     const void *train;     /* blocks of EC_KNN_BLOCK rows, each [n_features][EC_KNN_BLOCK] */
-    const float *grid;     /* uint16_t codes: [n_features][4] (see ec_knn_block_codes8) */
+    const double *grid;    /* uint16_t codes: [n_features][2] (see ec_knn_block_codes8) */
     const int32_t *dict_index; /* codes: [n_features][2], or NULL when no code is a dictionary entry */
     const float *dict;
     ec_knn_tally_fn tally; /* ec_knn_tally_u8 or _i32 (labels), ec_knn_tally_targets (targets) */
@@ -144,8 +144,7 @@ struct ec_knn_f32_params {
     } while (0)
 #define EC_KNN_DECODE_GRID                                                                    \
     do {                                                                                      \
-        const float *g = p->grid + (size_t)j * 4u;                                            \
-        const double a = (double)g[0] + (double)g[1], b = (double)g[2] + (double)g[3];        \
+        const double a = p->grid[2 * j], b = p->grid[2 * j + 1];                              \
         int32_t i_;                                                                           \
         for (i_ = 0; i_ < EC_KNN_BLOCK; ++i_) {                                               \
             buf[i_] = (float)(a + b * (double)col[i_]);                                       \
