@@ -15,6 +15,7 @@ stored [feature][BLOCK] so its rows' sums run side by side (see ec_neighbors.h).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,10 +108,33 @@ def _round_interval(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u - width * 0.999, u + width * 0.999
 
 
+def _short(lo: float, hi: float) -> float:
+    """The number of [lo, hi] with the fewest significant bits (its centre when none has < 53)."""
+    top = max(abs(lo), abs(hi))
+    if lo <= 0.0 <= hi or top == 0.0:
+        return 0.0
+    for bits in range(1, 53):
+        scale = 2.0 ** (bits - 1 - math.frexp(top)[1] + 1)
+        c = math.ceil(lo * scale) / scale
+        if c <= hi:
+            return c
+    return (lo + hi) / 2
+
+
+def _significant_bits(v: float) -> int:
+    m, _ = math.frexp(abs(v))
+    n = 0
+    while m != int(m):
+        m, n = m * 2, n + 1
+    return n
+
+
 def _fit_line(k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, float] | None:
-    """(a, b) with lo <= a + b*k <= hi for every i, the centre of the feasible segment of b (every pair
-    of constraints bounds b; for a b inside all of them the a-intervals meet, by Helly in one
-    dimension), and a the centre of its interval there. None when infeasible."""
+    """(a, b) with lo <= a + b*k <= hi for every i: b from the middle half of the feasible segment
+    of b (every pair of constraints bounds b; for a b inside all of them the a-intervals meet, by
+    Helly in one dimension), with the fewest significant bits there, so that b * k is exact in
+    double for 16-bit k (then a fused multiply-add gives the same value); a the centre of its
+    interval. None when infeasible."""
     b_lo, b_hi = -np.inf, np.inf
     for i in range(k.size - 1):     # row by row: memory stays O(n)
         dk = k[i + 1:] - k[i]
@@ -118,7 +142,10 @@ def _fit_line(k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, flo
         b_hi = min(b_hi, float(np.min((hi[i + 1:] - lo[i]) / dk)))
     if not b_lo <= b_hi:
         return None
-    b = (b_lo + b_hi) / 2
+    quarter = (b_hi - b_lo) / 4
+    b = _short(b_lo + quarter, b_hi - quarter)
+    if _significant_bits(b) + int(k.max()).bit_length() > 53:
+        return None                  # b * k would round: a contracted a + b*k could differ
     a_lo, a_hi = np.max(lo - b * k), np.min(hi - b * k)
     return ((a_lo + a_hi) / 2, b) if a_lo <= a_hi else None
 

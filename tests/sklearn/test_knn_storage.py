@@ -72,3 +72,14 @@ def test_blocks_are_transposed_and_padded_with_the_last_row():
     assert np.array_equal(b[0, :, 2], data[2]) and np.array_equal(b[1, :, 2], data[10])
     assert np.array_equal(b[1, :, 7], data[10])
     assert TrainStorage("f32", data).nbytes == b.nbytes
+
+
+def test_grid_products_are_exact_so_a_fused_multiply_add_gives_the_same_value():
+    """A compiler may contract a + b*k into one fma; with b * k exact in double both round once,
+    from the same real: the same float."""
+    from fractions import Fraction
+    st = coded_storage(standardised(adc_counts()))
+    for j in range(st.data.shape[1]):
+        b = float(st.grid[j, 1])
+        for k in np.unique(st.data[:, j]).tolist():
+            assert Fraction(b) * k == Fraction(b * k)
