@@ -205,12 +205,14 @@ def _emit(ctx, node) -> None:
     targets = "NULL" if t.targets is None else ctx.const(t.targets, f"{name}_targets", DType.F32)
     st = train_storage(t.train)
     tally = "ec_knn_tally_targets" if t.labels is None else f"ec_knn_tally_{'u8' if narrow else 'i32'}"
-    ctx.use(f"ec_knn_block_{st.kind}", tally)     # the model links only its storage's and output's functions
+    ctx.use(f"ec_knn_block_{st.kind}", tally)     # the model links only its storage's, output's and weights'
+    if a.weights == "distance":
+        ctx.use("ec_knn_weigh_distance")
     dicts = st.dict_index is not None
     p = ctx.struct("ec_knn_f32_params", {
         "n_rows": t.train.shape[0], "n_features": t.train.shape[1], "k": a.k, "n_outputs": t.n_outputs,
         "metric": "EC_KNN_EUCLIDEAN" if a.metric == "euclidean" else "EC_KNN_MANHATTAN",
-        "distance_weights": int(a.weights == "distance"), "n_parts": len(part_ends(a)),
+        "weigh": "ec_knn_weigh_distance" if a.weights == "distance" else "NULL", "n_parts": len(part_ends(a)),
         "part_end": ctx.ints(part_ends(a), f"{name}_parts"),
         "block": f"ec_knn_block_{st.kind}", "train": ctx.const(blocked(st.data), f"{name}_train"),
         "grid": double_array(st.grid) if st.kind == "codes16" else "NULL",

@@ -33,6 +33,12 @@ void ec_knn_tally_u8(const ec_knn_f32_params *p, const int32_t *ids, const float
 void ec_knn_tally_i32(const ec_knn_f32_params *p, const int32_t *ids, const float *w, float *ys);
 void ec_knn_tally_targets(const ec_knn_f32_params *p, const int32_t *ids, const float *w, float *ys);
 
+/* The k neighbours' distances (nearest first) turned into their weights, in place: 1 / distance
+ * (the distance's square root for euclidean), or when any is 0, 1 for those at 0 and 0 for the
+ * rest (scikit-learn's rule). Linked only by models weighing by distance. */
+typedef void (*ec_knn_weigh_fn)(const ec_knn_f32_params *p, float *dist);
+void ec_knn_weigh_distance(const ec_knn_f32_params *p, float *dist);
+
 /* Floats as they are. */
 void ec_knn_block_f32(const ec_knn_f32_params *p, const float *x, int32_t block, float *d);
 /* Codes: feature j's code c is a dictionary entry, dict[dict_index[2j + 1] + c], when
@@ -48,16 +54,14 @@ void ec_knn_block_codes16(const ec_knn_f32_params *p, const float *x, int32_t bl
  * (scikit-learn's heap: a row enters only when strictly closer than the root); the parts' heaps
  * are then pushed, entry by entry in heap order, into one heap. Exactly one of labels ([n_rows]
  * class index < n_outputs: the output is the normalised vote per class) and targets
- * ([n_rows][n_outputs]: the output is the weighted mean) is non-NULL. distance_weights:
- * 1 / distance, or only the neighbours at distance 0 when there are any; otherwise every
- * neighbour weighs 1. */
+ * ([n_rows][n_outputs]: the output is the weighted mean) is non-NULL. */
 struct ec_knn_f32_params {
     int32_t n_rows;
     int32_t n_features;
     int32_t k;
     int32_t n_outputs;
     ec_knn_metric metric;
-    int32_t distance_weights;
+    ec_knn_weigh_fn weigh; /* ec_knn_weigh_distance, or NULL: every neighbour weighs 1 */
     int32_t n_parts;
     const int32_t *part_end;
     ec_knn_block_fn block; /* reads train: one of the ec_knn_block_* functions */

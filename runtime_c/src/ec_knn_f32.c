@@ -1,6 +1,5 @@
 /* edgec runtime: brute-force k nearest neighbours, vote or mean (see ec_neighbors.h). */
 #include <float.h>
-#include <math.h>
 
 #include "ec_neighbors.h"
 
@@ -81,22 +80,6 @@ static void nearest(const ec_knn_f32_params *p, const float *x, float *heap_valu
     sort_neighbours(values, ids, k);
 }
 
-/* Turns the neighbours' distances into their weights, in place: 1 / distance, or 1 for those at
- * distance 0 (and 0 for the rest) when there are any. */
-static void weigh(const ec_knn_f32_params *p, float *dist)
-{
-    int32_t i, any_zero = 0;
-    for (i = 0; i < p->k; ++i) {
-        if (p->metric == EC_KNN_EUCLIDEAN) {
-            dist[i] = sqrtf(dist[i]);
-        }
-        any_zero |= dist[i] == 0.0f;
-    }
-    for (i = 0; i < p->k; ++i) {
-        dist[i] = any_zero ? (float)(dist[i] == 0.0f) : 1.0f / dist[i];
-    }
-}
-
 void ec_knn_f32(const ec_knn_f32_params *p, const float *x, int32_t n_samples, float *y, void *scratch)
 {
     const int32_t k = p->k, heaps = k * (p->n_parts + 1);
@@ -111,16 +94,17 @@ void ec_knn_f32(const ec_knn_f32_params *p, const float *x, int32_t n_samples, f
             heap_ids[i] = -1;
         }
         nearest(p, x + (size_t)s * (size_t)p->n_features, heap_values, heap_ids, w, ids);
-        if (p->distance_weights) {
-            weigh(p, w);
-        }
         for (i = 0; i < p->n_outputs; ++i) {
             ys[i] = 0.0f;
         }
-        for (i = 0; i < k; ++i) {
-            if (!p->distance_weights) {
+        if (p->weigh != NULL) {
+            p->weigh(p, w);
+        } else {
+            for (i = 0; i < k; ++i) {
                 w[i] = 1.0f;
             }
+        }
+        for (i = 0; i < k; ++i) {
             total += w[i];
         }
         p->tally(p, ids, w, ys);
