@@ -23,6 +23,7 @@ import numpy as np
 BLOCK = 8          # rows per block; must equal EC_KNN_BLOCK in ec_neighbors.h
 _F32 = np.float32
 MAX_GRID_VALUES = 4096
+FIT_ROUNDS = 64    # values taken off a grid, one a round, before it is given up
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,12 +168,14 @@ def _feature_grid(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     if u.size == 1:
         return np.zeros(col.size, np.int64), np.asarray([u[0], 0.0]), np.zeros(0, _F32)
     lo, hi = _round_interval(u)
-    for k in _grid_candidates(u):
+    for k in _grid_candidates(u)[:4]:
         on = k >= 0
-        while np.sum(~on) <= most_off and np.sum(on) >= 2:
+        for _ in range(FIT_ROUNDS):
+            if np.sum(~on) > most_off or np.sum(on) < 2:
+                break
             fit = _fit_line(k[on].astype(np.float64), lo[on], hi[on])
-            if fit is not None:
-                on &= _decode_grid(fit, k) == u.astype(_F32)
+            if fit is not None:    # every value the line gives back is on the grid, only those
+                on = (k >= 0) & (_decode_grid(fit, k) == u.astype(_F32))
                 if np.sum(~on) > most_off:
                     break
                 top = int(k[on].max()) + 1
@@ -181,8 +184,7 @@ def _feature_grid(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
                 return codes[inv.reshape(-1)], np.asarray(fit, np.float64), u[~on].astype(_F32)
             # the value farthest from the least-squares line leaves the grid
             a, b = np.polynomial.polynomial.polyfit(k[on], u[on], 1)
-            resid = np.where(on, np.abs(u - a - b * k), -1.0)
-            on[int(np.argmax(resid))] = False
+            on[int(np.argmax(np.where(on, np.abs(u - a - b * k), -1.0)))] = False
     return None
 
 
