@@ -1,7 +1,6 @@
 """knn training rows as codes: grids found in standardised fixed-step data, values off the grid and
 features on none kept in dictionaries, every value given back bit for bit."""
 import numpy as np
-import pytest
 
 from edgec.ops.knn_storage import BLOCK, TrainStorage, blocked, coded_storage, train_storage
 
