@@ -45,7 +45,7 @@ OPT_LEVEL = "-O2"     # the level build_shared compiles at
 # (boosting's shallow trees measure 1.2-2.3x, full forests 2.6-3.2x).
 SPEED_SIZE_FACTOR = 2.5
 # The if-else forms in auto's order of preference, fastest first (see auto_layout).
-CODE_FORMS = ("code", "code_rows", "code_keys", "code_rows_small")
+CODE_FORMS = ("code", "code_keys", "code_rows", "code_rows_small")
 _WORD_DTYPE = {1: DType.U8, 2: DType.U16, 4: DType.U32, 8: DType.I64}
 _CTYPE = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}
 
@@ -196,9 +196,9 @@ def code_variant(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) 
 
 def auto_layout(sizes: dict[str, int]) -> str:
     """The first of CODE_FORMS measured and within SPEED_SIZE_FACTOR of the table's bytes: code;
-    a forest's trees returning leaf rows (code_rows: about 60% of code's bytes, nearly as fast);
-    the code on order keys (a fifth smaller than code, a tenth slower); the leaf rows in their
-    smallest encoding; else table."""
+    the code on order keys (a fifth smaller, a tenth slower); a forest's trees returning leaf
+    rows (code_rows: about 60% of code's bytes; faster than the keys on forests of 40-90 KB of
+    code, slower on small ones); the leaf rows in their smallest encoding; else table."""
     for form in CODE_FORMS:
         if form in sizes and sizes[form] <= SPEED_SIZE_FACTOR * sizes["table"]:
             return form

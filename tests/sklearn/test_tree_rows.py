@@ -118,3 +118,12 @@ def test_rows_form_serves_every_method_of_a_classifier():
     assert res["predict_agreement"] == 1.0
     notes = " ".join(v for k, v in art.c.files.items() if k.endswith(".c"))
     assert "returning its leaf row" in notes and "y[9] = a9;" in notes   # the sums stored
+
+
+def test_auto_takes_the_first_if_else_variant_that_fits():
+    fits, big = SPEED_SIZE_FACTOR * 1000 - 100, SPEED_SIZE_FACTOR * 1000 + 100
+    sizes = {"table": 1000, "code": big + 400, "code_keys": big, "code_rows": fits, "code_rows_small": fits - 200}
+    assert auto_layout(sizes) == "code_rows"
+    assert auto_layout({**sizes, "code_keys": fits + 50}) == "code_keys"      # the faster one fits
+    assert auto_layout({**sizes, "code_rows": big}) == "code_rows_small"
+    assert auto_layout({**sizes, "code_rows": big, "code_rows_small": big}) == "table"
