@@ -116,10 +116,12 @@ def keys_c(t: TreeEnsemble, arrays: list[str]) -> list[str]:
             *(f"    {a}[i] = isnan(v) ? {nan_key[a]} : k;" for a in arrays), "}"]
 
 
-def tree_lines(t: TreeEnsemble, root: int, tag: str, same: dict[int, object], leaf, keys: bool = False):
+def tree_lines(t: TreeEnsemble, root: int, tag: str, same: dict[int, object], leaf, keys: bool = False, test=None):
     """(C lines of one tree, True when some leaf is not the tree's last node, i.e. must jump
     past the tree). leaf(action, is_last_node) -> the lines of a leaf. keys: compare the
-    features' order keys (smaller code: the threshold is an immediate) instead of floats."""
+    features' order keys (smaller code: the threshold is an immediate) instead of floats;
+    test(feature, threshold, missing_left) -> another condition sending the sample right."""
+    test = test or (key_test if keys else float_test)
     lines, jumps, stack = [], False, [(root, False)]
     while stack:
         n, labelled = stack.pop()
@@ -131,7 +133,7 @@ def tree_lines(t: TreeEnsemble, root: int, tag: str, same: dict[int, object], le
                 body = [";"]
             lines += [label + body[0], *body[1:]]
             continue
-        go_right = (key_test if keys else float_test)(int(t.feature[n]), t.threshold[n], bool(t.missing_left[n]))
+        go_right = test(int(t.feature[n]), t.threshold[n], bool(t.missing_left[n]))
         lines.append(f"{label}if ({go_right}) goto {tag}n{int(t.right[n])};")
         stack.append((int(t.right[n]), True))
         stack.append((int(t.left[n]), False))
@@ -296,21 +298,33 @@ def unit_header(t: TreeEnsemble, head: TreeHead, fn: str) -> str:
             f"/* One sample: {what}, summed in tree order. */\n{signature(t, head, fn)};\n\n#endif /* {guard} */\n")
 
 
-def probe_source(t: TreeEnsemble, head: TreeHead = PLAIN, keys: bool = False) -> tuple[str, dict[str, str]]:
-    """(source, extra files) of the code form alone, for measuring its size."""
-    return (unit_source(t, head, "probe_trees", "probe_trees.h", keys),
+def form_source(t: TreeEnsemble, head: TreeHead, fn: str, header: str, form: str = "code") -> str:
+    """The .c of `fn` in one of the if-else forms: "code", "code_keys", "code_rows" (one
+    function per tree returning its leaf row, see tree_rows.py) or "code_rows_small" (the same
+    with the smallest leaf row encoding)."""
+    if form.startswith("code_rows"):
+        from edgec.backend.tree_rows import unit_source as rows_source
+        return rows_source(t, head, fn, header, form == "code_rows")
+    return unit_source(t, head, fn, header, form == "code_keys")
+
+
+def probe_source(t: TreeEnsemble, head: TreeHead = PLAIN, form: str = "code") -> tuple[str, dict[str, str]]:
+    """(source, extra files) of an if-else form alone, for measuring its size."""
+    return (form_source(t, head, "probe_trees", "probe_trees.h", form),
             {"probe_trees.h": unit_header(t, head, "probe_trees")})
 
 
-def emit_code(ctx, node, t: TreeEnsemble, head: TreeHead, keys: bool = False) -> None:
+def emit_code(ctx, node, t: TreeEnsemble, head: TreeHead, form: str = "code") -> None:
     """Adds the tree function's files and calls it once per sample. With one sample and a value
     (label or single target) to return, the graph output is `fn(x)`: the estimator API calls the
     function directly (ctx.direct)."""
     from edgec.backend.names import c_identifier
     x, y = node.inputs[0], node.outputs[0]
     fn = f"{ctx.prefix}_{c_identifier(node.name, 'trees')}"
-    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, code form{' on order keys' if keys else ''}")
-    ctx.add_file(f"{fn}.c", unit_source(t, head, fn, f"{fn}.h", keys), header=f"{fn}.h",
+    what = {"code": "", "code_keys": " on order keys", "code_rows": " returning leaf rows",
+            "code_rows_small": " returning leaf rows (smallest encoding)"}[form]
+    ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, code form{what}")
+    ctx.add_file(f"{fn}.c", form_source(t, head, fn, f"{fn}.h", form), header=f"{fn}.h",
                  header_text=unit_header(t, head, fn))
     n, nf, xp, yp = x.shape[0], x.shape[1], ctx.ptr(x), ctx.ptr(y)
     each = y.type.size // n

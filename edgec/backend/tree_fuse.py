@@ -114,8 +114,8 @@ def merge_side_by_side(g: Graph) -> Graph:
 
 
 def fuse_tree_heads(g: Graph, code_form) -> Graph:
-    """g with each fusable chain replaced by a tree_predict node. code_form(node, head) -> "code"
-    or "code_keys" when the tree_ensemble node will be emitted as code with that head (only
+    """g with each fusable chain replaced by a tree_predict node. code_form(node, head) -> one of
+    trees.CODE_FORMS when the tree_ensemble node will be emitted as code with that head (only
     those are fused), else None."""
     g = merge_side_by_side(g)
     uses, outputs = _consumers(g), {id(v) for v in g.outputs}
@@ -129,7 +129,7 @@ def fuse_tree_heads(g: Graph, code_form) -> Graph:
             form = code_form(n, head) if fused else None
             if form is not None:
                 drop.update(id(m) for m in fused)
-                attrs = TreePredictAttrs(n.attrs.trees, head, form == "code_keys")
+                attrs = TreePredictAttrs(n.attrs.trees, head, form)
                 n = Node("tree_predict", [n.inputs[0]], [out], attrs, n.name, dict(n.meta))
         nodes.append(n)
     g.nodes = nodes

@@ -89,13 +89,13 @@ ACC_MAX_TARGETS = 64
 LEAF_SPEED_SLACK = 64
 
 
-def pack_leaves(rows: np.ndarray, base: np.ndarray, slack: int = 0) -> PackedLeaves:
+def pack_leaves(rows: np.ndarray, base: np.ndarray, slack: int = 0, sparse: bool = True) -> PackedLeaves:
     """The fastest exact encoding of the distinct leaf rows [rows, targets] within `slack`
-    bytes of the smallest."""
+    bytes of the smallest (sparse False: of the two that store whole rows)."""
     rows = np.ascontiguousarray(rows, np.float32)
     options = [_direct(rows), _palette(rows)]
     negative_zero_base = bool(np.any(np.signbit(base) & (base == 0)))
-    if not negative_zero_base:     # +0.0 skipped exactly only when no sum can be -0.0
+    if sparse and not negative_zero_base:     # +0.0 skipped exactly only when no sum can be -0.0
         sparse = _sparse(rows)
         if sparse is not None:
             options.append(sparse)

@@ -12,9 +12,10 @@ reference. "auto" compiles both candidates alone with the host gcc (-c at the bu
 and measures their code + data bytes. The if-else form is the faster one (no node decoding, no
 call per tree, a branch per split that the CPU predicts per node), so auto takes it whenever it
 costs at most SPEED_SIZE_FACTOR times the table's bytes (single trees, small forests, shallow
-boosting), or its variant on integer order keys (a fifth smaller) when that one does, and the
-table otherwise; the table also for forests too big for the code form to be generated, and when
-no host compiler is available.
+boosting), or else the first of its smaller variants that does (CODE_FORMS: large forests as a
+function per tree returning its leaf row, see tree_rows.py), and the table otherwise; the table
+also for forests too big for the code form to be generated, and when no host compiler is
+available.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from edgec.backend.names import c_identifier
 from edgec.backend.objsize import object_bytes
 from edgec.backend.tree_code import (PLAIN, emit_code, keys_usable, leaf_macros, leaves_c, leaves_initializer,
                                      probe_source)
+from edgec.backend.tree_rows import fast_differs, usable as rows_usable
 from edgec.backend.tree_table import (ACC_MAX_TARGETS, LEAF_SPEED_SLACK, PackedLeaves, PackedNodes, bits_for,
                                       dedup_rows, pack_leaves, pack_nodes, preorder, vote_classes)
 from edgec.errors import BuildError, EdgecError
@@ -42,6 +44,8 @@ OPT_LEVEL = "-O2"     # the level build_shared compiles at
 # "auto" prefers the faster if-else form while it is at most this many times the table's bytes
 # (boosting's shallow trees measure 1.2-2.3x, full forests 2.6-3.2x).
 SPEED_SIZE_FACTOR = 2.5
+# The if-else forms in auto's order of preference, fastest first (see auto_layout).
+CODE_FORMS = ("code", "code_keys", "code_rows", "code_rows_small")
 _WORD_DTYPE = {1: DType.U8, 2: DType.U16, 4: DType.U32, 8: DType.I64}
 _CTYPE = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}
 
@@ -150,25 +154,37 @@ def table_probe_source(p: TreePlan) -> str:
                       "void probe(const float *x, float *y) { probe_walk(&probe_p, x, 1, 1, y); }", ""])
 
 
+def _applies(form: str, t: TreeEnsemble) -> bool:
+    if form == "code_keys":
+        return keys_usable(t)
+    if form.startswith("code_rows"):
+        return rows_usable(t) and (form == "code_rows" or fast_differs(t))
+    return True
+
+
 def measured_sizes(p: TreePlan, head: TreeHead = PLAIN) -> dict[str, int]:
-    """Code + data bytes of each candidate form (code only when the forest is small enough, and
-    with the `head` it would absorb: a label returned instead of every target stored; the code
-    on order keys only when the float code is too big for auto)."""
+    """Code + data bytes of the table and of the if-else forms (only when the forest is small
+    enough, and with the `head` they would absorb: a label returned instead of every target
+    stored), in CODE_FORMS order up to the first that auto would take."""
     sizes = {"table": object_bytes(table_probe_source(p), opt=OPT_LEVEL)}
-    if p.trees.n_nodes <= CODE_FORM_MAX_NODES:
-        sizes["code"] = object_bytes(*probe_source(p.trees, head), opt=OPT_LEVEL)
-        if sizes["code"] > SPEED_SIZE_FACTOR * sizes["table"] and keys_usable(p.trees):
-            sizes["code_keys"] = object_bytes(*probe_source(p.trees, head, keys=True), opt=OPT_LEVEL)
+    if p.trees.n_nodes > CODE_FORM_MAX_NODES:
+        return sizes
+    for form in CODE_FORMS:
+        if _applies(form, p.trees):
+            sizes[form] = object_bytes(*probe_source(p.trees, head, form), opt=OPT_LEVEL)
+            if sizes[form] <= SPEED_SIZE_FACTOR * sizes["table"]:
+                break
     return sizes
 
 
 def choose_layout(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) -> str:
     """The form to emit: `layout` unless "auto", else by measured size (see auto_layout)."""
-    return code_variant(t, layout, head).replace("code_keys", "code")
+    v = code_variant(t, layout, head)
+    return "code" if v.startswith("code") else v
 
 
 def code_variant(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) -> str:
-    """choose_layout's answer, with "code_keys" for the code form on order keys."""
+    """choose_layout's answer, with the if-else variant (one of CODE_FORMS) for the code form."""
     if check_layout(layout) != "auto":
         return layout
     try:
@@ -179,9 +195,11 @@ def code_variant(t: TreeEnsemble, layout: str = "auto", head: TreeHead = PLAIN) 
 
 
 def auto_layout(sizes: dict[str, int]) -> str:
-    """code when measured and within SPEED_SIZE_FACTOR of the table's bytes; else the code on
-    order keys (about a fifth smaller, a tenth slower) when it is within; else table."""
-    for form in ("code", "code_keys"):
+    """The first of CODE_FORMS measured and within SPEED_SIZE_FACTOR of the table's bytes: code;
+    the code on order keys (a fifth smaller, a tenth slower); a forest's trees returning leaf
+    rows (code_rows: about 60% of code's bytes; faster than the keys on forests of 40-90 KB of
+    code, slower on small ones); the leaf rows in their smallest encoding; else table."""
+    for form in CODE_FORMS:
         if form in sizes and sizes[form] <= SPEED_SIZE_FACTOR * sizes["table"]:
             return form
     return "table"
@@ -213,8 +231,8 @@ def emit_tree_graph(ctx, node) -> None:
 
 
 def code_form(node, head: TreeHead = PLAIN) -> str | None:
-    """"code" or "code_keys" when tree_ensemble `node` is emitted in the code form (with `head`
-    fused into it), else None."""
+    """The variant (one of CODE_FORMS) when tree_ensemble `node` is emitted in the code form (with
+    `head` fused into it), else None."""
     t = node.attrs.trees
     if has_shared_nodes(t):
         return None
@@ -229,7 +247,7 @@ def emit_tree_ensemble(ctx, node) -> None:
         return
     form = code_form(node)
     if form is not None:
-        emit_code(ctx, node, t, PLAIN, keys=form == "code_keys")
+        emit_code(ctx, node, t, PLAIN, form)
         return
     p = plan_trees(t)
     ctx.note(f"{t.n_trees} trees, {t.n_nodes} nodes, table form")

@@ -40,11 +40,12 @@ class TreeHead:
 
 @dataclass(frozen=True)
 class TreePredictAttrs:
-    """keys: the C compares integer order keys of the features (smaller code, same results)."""
+    """form: which if-else form the C takes, "code", "code_keys" (integer order keys: smaller
+    code, same results) or "code_rows" (a function per tree returning its leaf row)."""
 
     trees: TreeEnsemble
     head: TreeHead
-    keys: bool = False
+    form: str = "code"
 
 
 def _infer(attrs: TreePredictAttrs, types: list[TensorType]) -> list[TensorType]:
@@ -68,7 +69,7 @@ def _ref(attrs: TreePredictAttrs, xs: list[np.ndarray]) -> list[np.ndarray]:
 
 def _emit(ctx, node) -> None:
     from edgec.backend.tree_code import emit_code
-    emit_code(ctx, node, node.attrs.trees, node.attrs.head, node.attrs.keys)
+    emit_code(ctx, node, node.attrs.trees, node.attrs.head, node.attrs.form)
 
 
 TREE_PREDICT = register(OpDef("tree_predict", _infer, _ref, _emit, sources=()))

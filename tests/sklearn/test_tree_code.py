@@ -223,12 +223,23 @@ def test_order_keys_order_as_float32_compares():
     np.testing.assert_array_equal(vals[:, None] <= vals[None, :], keys[:, None] <= keys[None, :])
 
 
-def keyed_artifact(t, rows, head, name="kt"):
-    x = Value("X", TensorType((rows, 7), DType.F32))
+def keyed_artifact(t, rows, head, name="kt", form="code_keys", n_features=7):
+    x = Value("X", TensorType((rows, n_features), DType.F32))
     shape = (rows,) if head.argmax else (rows, t.n_targets)
     y = Value("y", TensorType(shape, DType.I32 if head.argmax else DType.F32))
-    g = Graph(name, [x], [y], [Node("tree_predict", [x], [y], TreePredictAttrs(t, head, keys=True), "forest")])
+    g = Graph(name, [x], [y], [Node("tree_predict", [x], [y], TreePredictAttrs(t, head, form), "forest")])
     return Artifact(name, g, g, emit_c(g, name), None)
+
+
+def assert_exact_run(art, t, head, X) -> None:
+    """The compiled C's output is the reference's and the simulator's, bit for bit."""
+    want = head.apply(ensemble_sum(t, X))
+    got = art.run({"X": X})["y"]
+    if head.argmax:
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert_bits_equal(got, want)
+    np.testing.assert_array_equal(np.asarray(art.simulate({"X": X})["y"]).view(np.int32), np.asarray(got).view(np.int32))
 
 
 def test_key_form_is_bit_exact_with_nan_signed_zeros_and_infinities(tmp_path):
@@ -244,14 +255,7 @@ def test_key_form_is_bit_exact_with_nan_signed_zeros_and_infinities(tmp_path):
         art = keyed_artifact(t, 400, head, name=f"kt{seed}")
         src = next(v for k, v in art.c.files.items() if k.startswith(f"kt{seed}_forest") and k.endswith(".c"))
         assert "kr[" in src and "kl[" in src and "(x[" not in src.split("for (i")[1]
-        want = head.apply(ensemble_sum(t, X))
-        got = art.run({"X": X})["y"]
-        if head.argmax:
-            np.testing.assert_array_equal(got, want)
-        else:
-            assert_bits_equal(got, want)
-        np.testing.assert_array_equal(np.asarray(art.simulate({"X": X})["y"]).view(np.uint32 if not head.argmax else np.int32),
-                                      np.asarray(got).view(np.uint32 if not head.argmax else np.int32))
+        assert_exact_run(art, t, head, X)
         assert_builds_warning_free(art.c.files, tmp_path / str(seed))
 
 
@@ -263,7 +267,7 @@ def test_auto_takes_the_key_form_when_only_it_fits():
     est = ExtraTreesClassifier(n_estimators=20, max_depth=8, random_state=0).fit(Xtr, ytr)
     t = check_sklearn(est, Xte, tree_layout="table", methods=("predict",))[0].c.graph.nodes[0].attrs.trees
     head = TreeHead(divisor=(20.0, 20.0), argmax=True)
-    code, keyed = (object_bytes(*probe_source(t, head, keys=k), opt=OPT_LEVEL) for k in (False, True))
+    code, keyed = (object_bytes(*probe_source(t, head, f), opt=OPT_LEVEL) for f in ("code", "code_keys"))
     assert keyed < 0.9 * code                       # the point of the key form
     sizes = measured_sizes(plan_trees(t), head)
     art, res = check_sklearn(est, Xte, methods=("predict",))
@@ -271,7 +275,7 @@ def test_auto_takes_the_key_form_when_only_it_fits():
     node, form = art.c.graph.nodes[0], auto_layout(sizes)
     assert node.op == ("tree_ensemble" if form == "table" else "tree_predict")
     if form != "table":
-        assert node.attrs.keys == (form == "code_keys")
+        assert node.attrs.form == form
 
 
 def test_one_tree_forest_returns_the_label_directly():

@@ -12,7 +12,7 @@ from edgec.artifact import Artifact
 from edgec.backend.api import ApiSpec
 from edgec.backend.build import WARN_FLAGS
 from edgec.backend.c import emit_c
-from edgec.backend.trees import (CODE_FORM_MAX_NODES, SPEED_SIZE_FACTOR, auto_layout, choose_layout, measured_sizes,
+from edgec.backend.trees import (CODE_FORM_MAX_NODES, CODE_FORMS, SPEED_SIZE_FACTOR, auto_layout, choose_layout, measured_sizes,
                                  plan_trees)
 from edgec.backend import tree_table
 from edgec.backend.tree_table import dedup_rows, pack_leaves, pack_nodes, preorder
@@ -134,9 +134,10 @@ def test_digits_forest_agrees_with_sklearn_in_both_forms(digits_forest):
 def test_auto_takes_code_within_the_size_factor_else_tables(digits_forest):
     _, trees, _, _, _ = digits_forest
     sizes = measured_sizes(plan_trees(trees))
-    assert {"table", "code"} <= set(sizes) <= {"table", "code", "code_keys"} and all(v > 0 for v in sizes.values())
-    # the key variant of the code form is measured only when the float one is too big
-    assert ("code_keys" in sizes) == (sizes["code"] > SPEED_SIZE_FACTOR * sizes["table"])
+    assert {"table", "code"} <= set(sizes) <= {"table", *CODE_FORMS} and all(v > 0 for v in sizes.values())
+    # the smaller variants are measured in CODE_FORMS order, only while none measured fits
+    measured = [f for f in CODE_FORMS if f in sizes]
+    assert all(sizes[f] > SPEED_SIZE_FACTOR * sizes["table"] for f in measured[:-1])
     want = "table" if auto_layout(sizes) == "table" else "code"
     assert choose_layout(trees, "auto") == want
     small = random_ensemble(np.random.default_rng(3), n_trees=1, max_depth=2, n_targets=1, zero_frac=0.0)
