@@ -193,8 +193,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--input-shape", action="append", metavar="NAME=AxB", help=shape_help)
     _quant_options(c)
     c.add_argument("--tree-layout", choices=["auto", "table", "code"], default="auto",
-                   help="C form of tree ensembles: auto (if-else code while at most 2.5x the measured bytes "
-                        "of the tables, as it runs faster; else tables), node tables, or if-else code")
+                   help="C form of tree ensembles: auto (the first if-else variant - plain, on order keys, or "
+                        "one function per tree returning its leaf row - within 2.5x the measured bytes of "
+                        "the tables, as it runs faster; else tables), node tables, or plain if-else code")
     c.add_argument("--target", choices=["portable", "cmsis", "cmsis-w16"], default="portable",
                    help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths); cmsis-w16: "
                         "cmsis with the convolution weights pre-widened for DSP cores (faster there, up to 2x their flash)")
