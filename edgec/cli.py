@@ -37,7 +37,7 @@ def cmd_compile(a) -> int:
     import edgec
     art = edgec.compile(a.model, input_shapes=_shape_option(a.input_shape), name=a.name, quant=a.quant,
                         calib=a.calib, float_ops=a.float_ops, tree_layout=a.tree_layout, target=a.target,
-                        **_sklearn_options(a))
+                        cpu=a.cpu, **_sklearn_options(a))
     out = art.write(a.output)
     m = art.memory()
     print(f"wrote {out}/{art.name}.h and {len(art.c.files) - 1} more files ({art.quant}): arena {m['arena_bytes']} B "
@@ -199,7 +199,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--target", choices=["portable", "cmsis", "cmsis-w16"], default="portable",
                    help="C kernels: portable C99, or cmsis (Cortex-M: Helium / DSP / plain C paths); cmsis-w16: "
                         "cmsis with the convolution weights pre-widened for DSP cores (faster there, up to 2x their flash)")
-    cortexm.add_cpu_option(c, False, "also write a Makefile that cross-builds for this Cortex-M core")
+    cortexm.add_cpu_option(c, False, "the Cortex-M core the C is for: also write a Makefile that cross-builds for it, "
+                           "and choose forms that suit it (KNN grid codes only with a double-precision FPU)")
     c.set_defaults(fn=cmd_compile)
 
     r = sub.add_parser("run", help="build DIR's C (host gcc, or --cpu) and run every sample of IN.npz")

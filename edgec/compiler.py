@@ -68,7 +68,7 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
             verify_each: bool = True, quant: str = "float", calib: Any = None, calib_method: str = "minmax",
             float_ops: bool = False, sample: Any = None, trust_pickle: bool = False,
             tree_layout: str = "auto", target: str = "portable",
-            methods: Any = None) -> Artifact:
+            methods: Any = None, cpu: str | None = None) -> Artifact:
     """Compiles a model to C.
 
     Args:
@@ -97,17 +97,23 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         methods: for an estimator (scikit-learn or ONNX-ML): the methods to keep, e.g.
             ("predict",) or "predict,predict_proba" (default: all it has). Only their C functions
             are emitted and whatever only the others need (softmax, a forest's mean...) is dropped.
+        cpu: the Cortex-M core the C is for (edgec.cortexm.cpus), when known: forms whose cost
+            depends on the core follow it (KNN's 16-bit grid codes, decoded in double arithmetic,
+            only where the core has a double-precision FPU). None: any core (sizes as measured
+            on the host).
     """
     from edgec.backend.cmsis import check_target
     from edgec.backend.trees import check_layout
     check_layout(tree_layout)
     check_target(target)
+    from edgec.cortexm.cpus import get_cpu
+    double_fpu = True if cpu is None else get_cpu(cpu).double_fpu
     from edgec.frontend.sklearn import is_sklearn_estimator
     from edgec.frontend.sklearn.pickle_loader import is_pickle_path, load_pickled_estimator
     if isinstance(model, (str, Path)) and is_pickle_path(str(model)):
         model = load_pickled_estimator(str(model), trust_pickle)
     if is_sklearn_estimator(model):
-        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout, target, methods)
+        return _compile_sklearn(model, name, quant, sample, verify_each, tree_layout, target, methods, double_fpu)
     if quant not in ("float", "int16", "int8"):
         raise EdgecError(f"--quant {quant}: expected float, int16 or int8")
     source = load_model(model, input_shapes)
@@ -120,7 +126,7 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
     if source.api is not None and quant != "float":   # an ONNX-ML estimator: the classical int modes
         return _compile_estimator(source, source.api, cname, quant, sample,
                                   verify_each, tree_layout, str(model) if isinstance(model, (str, Path)) else None,
-                                  target)
+                                  target, double_fpu)
     if quant == "int16":
         raise EdgecError("--quant int16 is for scikit-learn models; neural networks compile to float or int8")
     if _is_integer(source):   # an int8 .tflite: already quantized, its own qparams are kept
@@ -132,7 +138,7 @@ def compile(model: Any, input_shapes: dict[str, tuple[int, ...]] | None = None, 
         g, islands = result.graph, result.float_islands
         g = _int8_passes(g, verify_each)
     info = source.api   # an ONNX-ML classifier or regressor: the estimator-style C API too
-    c = emit_c(set_tree_layout(g, tree_layout), cname,
+    c = emit_c(set_emit_choices(g, tree_layout, double_fpu), cname,
                _api_spec(info) if info is not None and quant == "float" else None, target=target)
     return Artifact(cname, source, g, c, str(model) if isinstance(model, (str, Path)) else None,
                     quant=quant, float_graph=float_graph, float_islands=islands,
@@ -152,6 +158,16 @@ def set_tree_layout(g: Graph, layout: str) -> Graph:
             if n.op == "tree_ensemble":
                 n.attrs = dataclasses.replace(n.attrs, layout=layout)
     return g
+
+
+def set_emit_choices(g: Graph, layout: str, double_fpu: bool = True) -> Graph:
+    """set_tree_layout, and without a double-precision FPU no knn node stores grid codes."""
+    import dataclasses
+    if not double_fpu:
+        for n in g.nodes:
+            if n.op == "knn":
+                n.attrs = dataclasses.replace(n.attrs, grid=False)
+    return set_tree_layout(g, layout)
 
 
 def _is_integer(g: Graph) -> bool:
@@ -178,18 +194,20 @@ def _compile_integer(source: Graph, cname: str, model: Any, verify_each: bool, t
 
 
 def _compile_sklearn(est: Any, name: str | None, quant: str, sample: Any, verify_each: bool,
-                     tree_layout: str = "auto", target: str = "portable", methods: Any = None) -> Artifact:
+                     tree_layout: str = "auto", target: str = "portable", methods: Any = None,
+                     double_fpu: bool = True) -> Artifact:
     """A fitted scikit-learn estimator -> C with the estimator-style API (predict, ...)."""
     from edgec.frontend.sklearn import import_sklearn
     from edgec.frontend.sklearn.methods import select_methods
     cname = c_identifier(name or type(est).__name__.lower())
     source, info = import_sklearn(est, cname)
     source, info = select_methods(source, info, methods)
-    return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None, target)
+    return _compile_estimator(source, info, cname, quant, sample, verify_each, tree_layout, None, target, double_fpu)
 
 
 def _compile_estimator(source: Graph, info: Any, cname: str, quant: str, sample: Any, verify_each: bool,
-                       tree_layout: str, model_path: str | None, target: str = "portable") -> Artifact:
+                       tree_layout: str, model_path: str | None, target: str = "portable",
+                       double_fpu: bool = True) -> Artifact:
     """An estimator's graph (scikit-learn or ONNX-ML) -> C with the estimator-style API, in
     float or the int16/int8 modes of classical models (sample: their calibration rows)."""
     from edgec.backend.api import ApiSpec
@@ -204,7 +222,7 @@ def _compile_estimator(source: Graph, info: Any, cname: str, quant: str, sample:
         g, islands = nn if nn is not None else integerize(g, rows, 16 if quant == "int16" else 8)
         if verify_each:
             verify(g, "integerize")
-    c = emit_c(set_tree_layout(g, tree_layout), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names),
+    c = emit_c(set_emit_choices(g, tree_layout, double_fpu), cname, ApiSpec(info.kind, info.methods, info.labels, info.class_names),
                target=target)
     return Artifact(cname, source, g, c, model_path, quant=quant, float_graph=float_graph, float_islands=islands,
                     sklearn=info, target=target)

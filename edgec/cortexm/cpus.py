@@ -30,6 +30,12 @@ class Cpu:
     alt_boards: tuple[str, ...] = ()
 
     @property
+    def double_fpu(self) -> bool:
+        """True when the core computes in double precision in hardware (the M7's FPv5-D16); on
+        the others a double operation is a library call, dozens of instructions."""
+        return self.fpu == "fpv5-d16"
+
+    @property
     def cflags(self) -> list[str]:
         """The arm-none-eabi-gcc flags that select this core (compile and link)."""
         flags = [f"-mcpu={self.name}", "-mthumb", f"-mfloat-abi={self.float_abi}"]

@@ -72,6 +72,7 @@ class KnnAttrs:
     metric: str = "euclidean"
     weights: str = "uniform"
     parts: tuple[int, ...] = ()    # end row of each part searched with its own heap; () = one part
+    grid: bool = True              # 16-bit grid codes allowed (decoded in double: see knn_storage)
 
 
 def _infer(a: KnnAttrs, types: list[TensorType]) -> list[TensorType]:
@@ -203,7 +204,7 @@ def _emit(ctx, node) -> None:
     narrow = t.labels is not None and t.n_classes <= 256
     labels = "NULL" if t.labels is None else ctx.const(t.labels, f"{name}_labels", DType.U8 if narrow else DType.I32)
     targets = "NULL" if t.targets is None else ctx.const(t.targets, f"{name}_targets", DType.F32)
-    st = train_storage(t.train)
+    st = train_storage(t.train, grid=a.grid)
     tally = "ec_knn_tally_targets" if t.labels is None else f"ec_knn_tally_{'u8' if narrow else 'i32'}"
     ctx.use(f"ec_knn_block_{st.kind}", tally)     # the model links only its storage's, output's and weights'
     if a.weights == "distance":

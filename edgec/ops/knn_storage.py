@@ -225,8 +225,10 @@ def coded_storage(train: np.ndarray, top: int = 65535) -> TrainStorage | None:
     return st if _same(st.decode(), train) else None
 
 
-def train_storage(train: np.ndarray) -> TrainStorage:
+def train_storage(train: np.ndarray, grid: bool = True) -> TrainStorage:
     """The smallest exact storage of the training rows: floats, byte codes (features whose grid is
-    longer than 256 points become dictionaries) or 16-bit codes."""
-    coded = [f for f in (coded_storage(train, 255), coded_storage(train)) if f is not None]
+    longer than 256 points become dictionaries) or, when `grid`, 16-bit codes (their decode is
+    double arithmetic: cheap on hosts and cores with a double-precision FPU, a library call per
+    value elsewhere, e.g. 24x the instructions of floats for wine's KNN on a Cortex-M4)."""
+    coded = [f for f in (coded_storage(train, 255), coded_storage(train) if grid else None) if f is not None]
     return min([TrainStorage("f32", train), *coded], key=lambda f: f.nbytes)

@@ -82,3 +82,27 @@ def test_grid_products_are_exact_so_a_fused_multiply_add_gives_the_same_value():
         b = float(st.grid[j, 1])
         for k in np.unique(st.data[:, j]).tolist():
             assert Fraction(b) * k == Fraction(b * k)
+
+
+def test_cores_without_a_double_fpu_get_no_grid_codes():
+    """The grid decode is double arithmetic: kept for the host and a core with a double-precision
+    FPU (M7), left out for the others, whose C still agrees with scikit-learn."""
+    import pytest
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import edgec
+    from edgec.cortexm.cpus import CPUS
+    from edgec.errors import EdgecError
+    assert [c for c in CPUS if CPUS[c].double_fpu] == ["cortex-m7"]
+    raw = adc_counts(400, seed=1)
+    X = standardised(raw)
+    y = (raw[:, 0] > 2048).astype(int) + (raw[:, 1] > 1.0).astype(int)
+    est = KNeighborsClassifier(n_neighbors=5).fit(X[:300], y[:300])
+    assert train_storage(X[:300], grid=False).kind != "codes16"
+    for cpu, grid in [(None, True), ("cortex-m7", True), ("cortex-m4", False), ("cortex-m55", False)]:
+        art = edgec.compile(est, methods=("predict",), cpu=cpu)
+        assert ("ec_knn_block_codes16" in "".join(art.c.files)) == grid, cpu
+        got = art.run_rows(X[300:])["predict"]
+        np.testing.assert_array_equal(np.asarray(art.sklearn.labels)[got.reshape(-1)], est.predict(X[300:]))
+    with pytest.raises(EdgecError, match="unknown core"):
+        edgec.compile(est, cpu="cortex-m99")
