@@ -71,7 +71,7 @@ def test_rows_form_is_bit_exact_with_nan_signed_zeros_and_infinities(form, tmp_p
         assert_exact_run(art, t, head, X)
         assert_builds_warning_free(art.c.files, tmp_path / str(seed))
         seen.append(src)
-    assert any("for (j = 0;" in s for s in seen) and any("row_start[row]" in s for s in seen)   # both row loops
+    assert any("for (j = 0;" in s for s in seen) and any("leaf_row_start[row]" in s for s in seen)   # both row loops
 
 
 def test_fast_rows_store_whole_rows_and_add_them_without_a_loop():
