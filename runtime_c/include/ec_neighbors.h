@@ -150,8 +150,10 @@ struct ec_knn_f32_params {
     do {                                                                                      \
         const double a = p->grid[2 * j], b = p->grid[2 * j + 1];                              \
         int32_t i_;                                                                           \
-        for (i_ = 0; i_ < EC_KNN_BLOCK; ++i_) {                                               \
-            buf[i_] = (float)(a + b * (double)col[i_]);                                       \
+        if (p->dict_index == NULL || p->dict_index[2 * j] > 0) { /* not wholly a dictionary */ \
+            for (i_ = 0; i_ < EC_KNN_BLOCK; ++i_) {                                           \
+                buf[i_] = (float)(a + b * (double)col[i_]);                                   \
+            }                                                                                 \
         }                                                                                     \
         if (p->dict_index != NULL && p->dict_index[2 * j] <= 65535) {                         \
             for (i_ = 0; i_ < EC_KNN_BLOCK; ++i_) {                                           \

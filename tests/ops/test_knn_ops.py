@@ -42,3 +42,16 @@ def test_regression_on_fewer_rows_than_a_block(kind):
     attrs = KnnAttrs(make_table(train, targets=targets), 2, "euclidean", "distance")
     got, sim = _run("knn", RNG.standard_normal((4, 6)).astype(np.float32), [], attrs)
     np.testing.assert_array_equal(got, sim)
+
+
+def test_a_feature_wholly_in_the_dictionary_beside_grid_features():
+    """16-bit codes where one feature is on no grid (each of its codes a dictionary entry): the
+    block skips that feature's grid decode and reads the dictionary alone."""
+    train = rows("codes16", 300)
+    train[:, 2] = RNG.standard_normal(300).astype(np.float32)      # 300 distinct values, no grid
+    st = train_storage(train)
+    assert st.kind == "codes16" and st.dict_index[2, 0] == 0 and (st.dict_index[[0, 1, 4, 5], 0] > 0).all()
+    labels = RNG.integers(0, 3, 300)
+    x = np.concatenate([train[:3], RNG.standard_normal((5, 6)).astype(np.float32)])
+    got, sim = _run("knn", x, [], KnnAttrs(make_table(train, labels=labels, n_classes=3), 5))
+    np.testing.assert_array_equal(got, sim)
